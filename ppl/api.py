@@ -1,0 +1,83 @@
+"""The Python API: ``ppl.load``, ``ppl.compile`` and :class:`Model`.
+
+>>> import ppl
+>>> model = ppl.load("models/eight_schools_noncentered.ppl")   # doctest: +SKIP
+>>> result = model.sample(draws=500, seed=1)                     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import driver
+from .errors import SourceFile
+from .semantics import ir
+from .semantics.checker import CheckOptions
+
+__all__ = ["load", "compile", "Model"]
+
+
+def load(path: str | os.PathLike, *, marginalize: bool = True) -> "Model":
+    """Read, parse and check a model file."""
+    source = driver.read_source(path)
+    return Model(source, driver.compile_source(source, CheckOptions(marginalize)), Path(path))
+
+
+def compile(text: str, name: str | None = None, *, marginalize: bool = True) -> "Model":  # noqa: A001
+    """Parse and check model text."""
+    source = SourceFile(name or "<string>", text)
+    return Model(source, driver.compile_source(source, CheckOptions(marginalize)), None)
+
+
+@dataclass
+class Model:
+    """A checked model; builds PyMC models on data and runs inference."""
+
+    source: SourceFile
+    ir: ir.Model
+    path: Path | None = None
+    levels: dict[str, list] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.ir.name or (self.path.stem if self.path else "model")
+
+    # ----------------------------------------------------------------- data
+    def _sources(self, data: Any) -> list:
+        if data is None:
+            from .data import default_data_path
+
+            default = default_data_path(self.path)
+            return [] if default is None else [default]
+        return list(data) if isinstance(data, (list, tuple)) else [data]
+
+    def bind(self, data: Any = None, *, allow_left_out: bool = False):
+        """Validate data (a path, mapping, DataFrame, xarray, or a list of them)."""
+        bound = driver.bind_data(self.ir, self._sources(data), self.levels or None, allow_left_out)
+        if not self.levels:
+            self.levels = dict(bound.levels)
+        return bound
+
+    def build(self, data: Any = None, *, generated: bool = False):
+        """The PyMC model on ``data`` (the model's default data when ``None``)."""
+        return driver.build(self.ir, self.bind(data), generated=generated).pm_model
+
+    # ------------------------------------------------------------ inference
+    def sample(self, data: Any = None, *, engine: str = "nutpie", method: str = "nuts", draws: int = 1000,
+               tune: int = 1000, chains: int = 4, seed: int | None = None, progressbar: bool = True):
+        """Sample the posterior with MCMC; return an xarray DataTree."""
+        from .infer.mcmc import MCMCConfig
+        from .infer.run import sample
+
+        config = MCMCConfig(engine=engine, method=method, draws=draws, tune=tune, chains=chains, seed=seed,
+                            progressbar=progressbar)
+        return sample(self, self.bind(data), config)
+
+    def predict(self, result, data: Any, *, seed: int | None = None, progressbar: bool = False):
+        """Re-bind to new ``data`` and draw generated quantities and left-out observations per draw."""
+        from .infer.run import predict
+
+        return predict(self, result, self.bind(data, allow_left_out=True), seed=seed, progressbar=progressbar)

@@ -1,0 +1,131 @@
+"""Lowering distributions: IR ``Dist`` -> a PyMC distribution (registry).
+
+Parameters are aligned by the kind their signature gives them (see
+:mod:`ppl.semantics.signatures`): elementwise ones to the variable's dims,
+a consumed dim (category, component, matrix twin) last.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+
+from ..semantics import ir
+from ..semantics.signatures import (CONSUMED, EVENT, MATRIX, MIX_PARAM, STATIC, WEIGHTS,
+                                    signature)
+from .expr import Env, align, broadcast_full, lower_expr
+
+__all__ = ["make_dist", "make_rv", "ordered_transform"]
+
+
+def _param_dims(kind: str, dims, event, consumed) -> tuple:
+    if kind in (CONSUMED, WEIGHTS, MIX_PARAM):
+        return tuple(dims) + (consumed,)
+    if kind == MATRIX:
+        batch = tuple(d for d in dims if d not in event)
+        return batch + (event[-1], consumed)
+    return tuple(dims)
+
+
+def _static(value, env: Env) -> int:
+    return env.size(value.dim) if isinstance(value, ir.SizeOf) else int(value)
+
+
+def _params(dist: ir.Dist, dims, env: Env) -> dict:
+    sig = signature(dist.name)
+    out = {}
+    for name, expr in dist.params:
+        kind = sig.kind(name)
+        if kind == STATIC:
+            out[name] = _static(expr if isinstance(expr, ir.SizeOf) else int(expr.value), env)
+            continue
+        want = _param_dims(kind, dims, dist.event, dist.consumed)
+        value = lower_expr(expr, env)
+        if kind == MIX_PARAM:
+            out[name] = broadcast_full(value, expr.dims, want, env)
+        else:
+            out[name] = align(value, expr.dims, want)
+    return out
+
+
+def make_dist(dist: ir.DistExpr, dims, env: Env):
+    """An unnamed PyMC distribution (``.dist``) for mixtures and wrappers."""
+    return _DIST_BUILDERS[type(dist)](dist, dims, env, None, {})
+
+
+def make_rv(name: str, dist: ir.DistExpr, dims, env: Env, **kwargs):
+    """A named PyMC random variable in the current model context."""
+    return _DIST_BUILDERS[type(dist)](dist, dims, env, name, kwargs)
+
+
+def _shape(dims, env: Env) -> tuple:
+    return tuple(env.size(d) for d in dims)
+
+
+def _simple(dist: ir.Dist, dims, env: Env, name, kwargs):
+    params = _params(dist, dims, env)
+    params = _SPECIAL_PARAMS.get(dist.name, lambda p, d, e: p)(params, dist, env)
+    cls = getattr(pm, dist.name)
+    if name is None:
+        return cls.dist(**params, shape=_shape(dims, env))
+    return cls(name, **params, dims=dims or None, **kwargs)
+
+
+def _lkj_params(params, dist, env):
+    return params
+
+
+def _zsn_params(params, dist, env):
+    n = params.pop("n_zerosum_axes", 1)
+    params["n_zerosum_axes"] = n
+    if "sigma" in params:  # sigma varies over batch dims only: it broadcasts over the event dims
+        params["sigma"] = params["sigma"]
+    return params
+
+
+_SPECIAL_PARAMS = {"LKJCorr": _lkj_params, "ZeroSumNormal": _zsn_params}
+
+
+def _wrapped(dist: ir.Wrapped, dims, env: Env, name, kwargs):
+    inner = _simple(dist.inner, dims, env, None, {})
+    bounds = {k: align(lower_expr(b, env), b.dims, tuple(dims))
+              for k, b in (("lower", dist.lower), ("upper", dist.upper)) if b is not None}
+    cls = getattr(pm, dist.kind)
+    if name is None:
+        return cls.dist(inner, **bounds, shape=_shape(dims, env))
+    return cls(name, inner, **bounds, dims=dims or None, **kwargs)
+
+
+def _mixture(dist: ir.MixtureOf, dims, env: Env, name, kwargs):
+    comps = [_simple(c, dims, env, None, {}) for c in dist.components]
+    w = align(lower_expr(dist.weights, env), dist.weights.dims, tuple(dims) + (dist.component_dim,))
+    if name is None:
+        return pm.Mixture.dist(w=w, comp_dists=comps, shape=_shape(dims, env))
+    return pm.Mixture(name, w=w, comp_dists=comps, dims=dims or None, **kwargs)
+
+
+_DIST_BUILDERS = {ir.Dist: _simple, ir.Wrapped: _wrapped, ir.MixtureOf: _mixture}
+
+
+def ordered_transform(dist: ir.DistExpr):
+    """PyMC's ordered transform composed with the distribution's default one."""
+    from pymc.distributions import transforms as tr
+
+    default = {"POSITIVE": tr.log, "UNIT": tr.logodds}.get(dist.support.name)
+    return tr.ordered if default is None else tr.Chain([default, tr.ordered])
+
+
+def ordered_initval(dist: ir.DistExpr, shape: tuple) -> np.ndarray:
+    """A strictly increasing start inside the support along the last axis."""
+    k = shape[-1]
+    if dist.support.name == "POSITIVE":
+        base = np.arange(1.0, k + 1.0)
+    elif dist.support.name == "UNIT":
+        base = np.arange(1.0, k + 1.0) / (k + 1.0)
+    else:
+        base = np.linspace(-1.0, 1.0, k) if k > 1 else np.zeros(1)
+    return np.broadcast_to(base, shape).copy()
+
+
+_ = pt

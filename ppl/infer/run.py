@@ -1,0 +1,95 @@
+"""Running inference on a checked model: MCMC, generated quantities, provenance."""
+
+from __future__ import annotations
+
+import json
+import platform
+
+import numpy as np
+
+from .. import driver
+from ..data.bind import BoundData, data_hash
+from .mcmc import MCMCConfig, run_mcmc
+
+__all__ = ["sample", "predict", "provenance"]
+
+
+def provenance(model, bound: BoundData, options: dict) -> dict[str, str]:
+    """What is needed to repeat a run: hashes, versions, seed, every option."""
+    import pymc
+    import pytensor
+
+    from .. import __version__
+
+    return {
+        "ppl_model": model.name,
+        "ppl_model_sha256": driver.source_hash(model.source),
+        "ppl_data_sha256": data_hash(bound),
+        "ppl_data_ignored": json.dumps(list(bound.ignored)),
+        "ppl_options": json.dumps(options, sort_keys=True, default=str),
+        "ppl_version": __version__,
+        "pymc_version": pymc.__version__,
+        "pytensor_version": pytensor.__version__,
+        "python_version": platform.python_version(),
+    }
+
+
+def _generated_names(model) -> list[str]:
+    return [n.name for n in model.ir.nodes if n.name in model.ir.generated
+            and getattr(n, "role", None) in ("generated", "derived")]
+
+
+def _draw_generated(model, bound, result, seed, progressbar):
+    import pymc as pm
+
+    names = _generated_names(model)
+    if not names:
+        return result
+    full = driver.build(model.ir, bound, generated=True).pm_model
+    pp = pm.sample_posterior_predictive(result, model=full, var_names=names, random_seed=seed,
+                                        progressbar=progressbar)
+    posterior = result["posterior"].to_dataset()
+    drawn = pp["posterior_predictive"].to_dataset()
+    result["posterior"] = posterior.merge(drawn[names])
+    return result
+
+
+def _prior_only(pm_model, config: MCMCConfig):
+    """A model with nothing to infer: everything is drawn forward."""
+    import pymc as pm
+
+    prior = pm.sample_prior_predictive(draws=config.draws * config.chains, model=pm_model,
+                                       random_seed=config.seed)
+    ds = prior["prior"].to_dataset()
+    ds = ds.stack(sample=("chain", "draw")).drop_vars(["chain", "draw", "sample"])
+    ds = ds.assign_coords(sample=np.arange(ds.sizes["sample"]))
+    ds = ds.coarsen(sample=config.draws).construct(sample=("chain", "draw"))
+    return prior.__class__.from_dict({"posterior": ds.transpose("chain", "draw", ...)})
+
+
+def sample(model, bound: BoundData, config: MCMCConfig):
+    """Run MCMC on the inference model, then draw generated quantities per draw."""
+    lowered = driver.build(model.ir, bound)
+    pm_model = lowered.pm_model
+    if not pm_model.free_RVs and not pm_model.observed_RVs:
+        result = _prior_only(driver.build(model.ir, bound, generated=True).pm_model, config)
+    else:
+        result = run_mcmc(pm_model, config)
+        result = _draw_generated(model, bound, result, config.seed, config.progressbar)
+    result.attrs.update(provenance(model, bound, config.as_dict()))
+    result.attrs["ppl_warnings"] = json.dumps([w.render() for w in lowered.warnings])
+    return result
+
+
+def predict(model, result, bound: BoundData, *, seed=None, progressbar=False):
+    """Draw left-out observed variables, generated and derived quantities on new data."""
+    import pymc as pm
+
+    full = driver.build(model.ir, bound, generated=True).pm_model
+    names = list(bound.left_out) + [n.name for n in model.ir.nodes
+                                    if n.name in model.ir.generated or getattr(n, "role", None) == "derived"]
+    names = [n for n in dict.fromkeys(names) if n in full.named_vars]
+    out = pm.sample_posterior_predictive(result, model=full, var_names=names, random_seed=seed,
+                                         progressbar=progressbar, predictions=True)
+    out.attrs.update(provenance(model, bound, {"predict": True, "seed": seed}))
+    return out

@@ -1,0 +1,257 @@
+"""``parse(SourceFile) -> ast.Program``: the lark grammar plus a transformer.
+
+Syntax errors become :class:`~ppl.errors.PplError` with a span; the message
+is chosen in :mod:`ppl.syntax.messages`.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import LarkError, UnexpectedInput, VisitError
+
+from ..errors import PplError, SourceFile, Span
+from . import ast
+from .messages import syntax_error, unclosed_bracket, unmatched_bracket
+
+__all__ = ["parse", "MAX_SOURCE_CHARS", "MAX_NESTING"]
+
+MAX_SOURCE_CHARS = 1_000_000  # a model file larger than this is refused
+MAX_NESTING = 200  # brackets deeper than this are refused (bounded recursion)
+
+_OPEN = {"LPAR": "RPAR", "LSQB": "RSQB"}
+_CLOSE = {"RPAR", "RSQB"}
+
+
+class _BracketPostLex:
+    """Drop newlines inside ``(`` / ``[``; report unbalanced brackets with a span."""
+
+    always_accept = ("_NL",)
+
+    def __init__(self) -> None:
+        self.source: SourceFile | None = None
+
+    def process(self, stream):
+        stack: list[Token] = []
+        for tok in stream:
+            if tok.type in _OPEN:
+                stack.append(tok)
+                if len(stack) > MAX_NESTING:
+                    raise PplError(unmatched_bracket(_tok_span(self.source, tok), nesting=True))
+            elif tok.type in _CLOSE:
+                if not stack or _OPEN[stack[-1].type] != tok.type:
+                    raise PplError(unmatched_bracket(_tok_span(self.source, tok)))
+                stack.pop()
+            elif tok.type == "_NL" and stack:
+                continue
+            yield tok
+        if stack:
+            raise PplError(unclosed_bracket(_tok_span(self.source, stack[-1])))
+
+
+def _tok_span(source: SourceFile | None, tok: Token) -> Span:
+    end_line = tok.end_line or tok.line
+    end_col = tok.end_column or (tok.column + len(tok))
+    return Span(source, tok.line, tok.column, end_line, end_col)
+
+
+@functools.lru_cache(maxsize=1)
+def _lark() -> Lark:
+    return Lark.open(
+        "grammar.lark",
+        rel_to=__file__,
+        parser="lalr",
+        lexer="contextual",
+        postlex=_BracketPostLex(),
+        propagate_positions=True,
+        maybe_placeholders=False,
+    )
+
+
+class _ToAst(Transformer):
+    """One method per grammar rule; each returns a frozen AST node."""
+
+    def __init__(self, source: SourceFile):
+        super().__init__()
+        self.source = source
+
+    def _span(self, meta) -> Span:
+        if getattr(meta, "empty", True):
+            return Span(self.source, 0, 0, 0, 0)
+        return Span(self.source, meta.line, meta.column, meta.end_line, meta.end_column)
+
+    def _ident(self, tok: Token) -> ast.Ident:
+        return ast.Ident(str(tok), _tok_span(self.source, tok))
+
+    # statements -----------------------------------------------------------
+    @v_args(meta=True)
+    def start(self, meta, stmts):
+        return ast.Program(tuple(stmts), "", self._span(meta))
+
+    @v_args(meta=True)
+    def model_stmt(self, meta, c):
+        return ast.ModelStmt(self._ident(c[0]), self._span(meta))
+
+    @v_args(meta=True)
+    def dim_stmt(self, meta, c):
+        size = c[1] if len(c) > 1 else None
+        return ast.DimStmt(self._ident(c[0]), size, self._span(meta))
+
+    @v_args(meta=True)
+    def data_stmt(self, meta, c):
+        return ast.DataStmt(self._ident(c[0]), c[1], self._span(meta))
+
+    @v_args(meta=True)
+    def type_spec(self, meta, c):
+        factor_of = next((x for x in c[1:] if isinstance(x, ast.Ident)), None)
+        dims = next((x for x in c[1:] if isinstance(x, tuple)), None)
+        return ast.TypeSpec(self._ident(c[0]), factor_of, dims, self._span(meta))
+
+    def type_arg(self, c):
+        return self._ident(c[0])
+
+    def dim_list(self, c):
+        return tuple(self._ident(t) for t in c)
+
+    @v_args(meta=True)
+    def sample_stmt(self, meta, c):
+        dims = c[1] if len(c) == 3 else None
+        return ast.SampleStmt(self._ident(c[0]), dims, False, c[-1], self._span(meta))
+
+    @v_args(meta=True)
+    def ordered_stmt(self, meta, c):
+        return ast.SampleStmt(self._ident(c[0]), c[1], True, c[2], self._span(meta))
+
+    @v_args(meta=True)
+    def assign_stmt(self, meta, c):
+        dims = c[1] if len(c) == 3 else None
+        return ast.AssignStmt(self._ident(c[0]), dims, c[-1], self._span(meta))
+
+    @v_args(meta=True)
+    def let_stmt(self, meta, c):
+        dims = c[1] if len(c) == 3 else None
+        return ast.LetStmt(self._ident(c[0]), dims, c[-1], self._span(meta))
+
+    @v_args(meta=True)
+    def potential_stmt(self, meta, c):
+        name = self._ident(c[0]) if len(c) == 2 else None
+        return ast.PotentialStmt(name, c[-1], self._span(meta))
+
+    # expressions ----------------------------------------------------------
+    @v_args(meta=True)
+    def number(self, meta, c):
+        text = str(c[0])
+        return ast.Number(float(text), text, _tok_span(self.source, c[0]))
+
+    @v_args(meta=True)
+    def name(self, meta, c):
+        return ast.Name(str(c[0]), _tok_span(self.source, c[0]))
+
+    def _binary(op):  # noqa: N805 - a rule factory, not a method
+        @v_args(meta=True)
+        def rule(self, meta, c):
+            return ast.Binary(op, c[0], c[-1], self._span(meta))
+
+        return rule
+
+    add, sub, mul, div = _binary("add"), _binary("sub"), _binary("mul"), _binary("div")
+    matmul, pow, and_, or_ = _binary("matmul"), _binary("pow"), _binary("and"), _binary("or")
+
+    @v_args(meta=True)
+    def compare(self, meta, c):
+        return ast.Binary(str(c[1]), c[0], c[2], self._span(meta))
+
+    @v_args(meta=True)
+    def neg(self, meta, c):
+        return ast.Unary("neg", c[0], self._span(meta))
+
+    @v_args(meta=True)
+    def not_(self, meta, c):
+        return ast.Unary("not", c[0], self._span(meta))
+
+    @v_args(meta=True)
+    def index(self, meta, c):
+        return ast.Index(c[0], c[1], self._span(meta))
+
+    def index_items(self, c):
+        return tuple(c)
+
+    @v_args(meta=True)
+    def slice_both(self, meta, c):
+        return ast.Slice(c[0], c[1], self._span(meta))
+
+    @v_args(meta=True)
+    def slice_lo(self, meta, c):
+        return ast.Slice(c[0], None, self._span(meta))
+
+    @v_args(meta=True)
+    def slice_hi(self, meta, c):
+        return ast.Slice(None, c[0], self._span(meta))
+
+    @v_args(meta=True)
+    def slice_all(self, meta, c):
+        return ast.Slice(None, None, self._span(meta))
+
+    @v_args(meta=True)
+    def call(self, meta, c):
+        args = c[1] if len(c) > 1 else ((), ())
+        return ast.Call(self._ident(c[0]), args[0], args[1], self._span(meta))
+
+    def arguments(self, c):
+        pos = tuple(a for a in c if not isinstance(a, ast.Keyword))
+        kws = tuple(a for a in c if isinstance(a, ast.Keyword))
+        return pos, kws
+
+    @v_args(meta=True)
+    def kwarg(self, meta, c):
+        return ast.Keyword(self._ident(c[0]), c[1], self._span(meta))
+
+    @v_args(meta=True)
+    def vector(self, meta, c):
+        return ast.Vector(tuple(c), self._span(meta))
+
+
+_DESCRIPTION = re.compile(r"\A(?:[ \t]*\n)*((?:[ \t]*#[^\n]*\n?)+)")
+
+
+def _description(text: str) -> str:
+    match = _DESCRIPTION.match(text)
+    if not match:
+        return ""
+    lines = [ln.strip()[1:] for ln in match.group(1).splitlines()]
+    return "\n".join(ln[1:] if ln.startswith(" ") else ln for ln in lines).strip()
+
+
+def parse(source: SourceFile) -> ast.Program:
+    """Parse a model file into an :class:`ast.Program`.
+
+    Raises
+    ------
+    PplError
+        On any syntax error, with the span of the offending token.
+    """
+    if len(source.text) > MAX_SOURCE_CHARS:
+        from .messages import file_too_large
+
+        raise PplError(file_too_large(source, MAX_SOURCE_CHARS))
+    lark = _lark()
+    lark.options.postlex.source = source
+    text = source.text if source.text.endswith("\n") else source.text + "\n"
+    try:
+        tree = lark.parse(text)
+        program = _ToAst(source).transform(tree)
+    except VisitError as exc:  # an error raised inside the transformer
+        if isinstance(exc.orig_exc, PplError):
+            raise exc.orig_exc from None
+        raise
+    except UnexpectedInput as exc:
+        raise PplError(syntax_error(source, exc)) from None
+    except LarkError as exc:  # pragma: no cover - lark internals
+        raise PplError(syntax_error(source, exc)) from None
+    except RecursionError:
+        from .messages import too_deep
+
+        raise PplError(too_deep(source)) from None
+    return ast.Program(program.stmts, _description(source.text), program.span)

@@ -1,0 +1,273 @@
+"""Hand-written PyMC reference models for every model in ``models/``.
+
+Each function ``NAME(data)`` takes the loaded data JSON of ``models/NAME.ppl``
+(a dict of raw lists, factor columns as label lists, missing values as
+``None``) and returns the ``pm.Model`` that the model file means, written
+from the math. Compiled models are tested against these: same free
+variables (value-variable names such as ``tau_log__``), same ``logp`` and
+gradient at the same point.
+
+Conventions shared with the compiler (see the brief in LANGUAGE.md):
+
+* every ``~`` parameter is a free RV of the same name with PyMC's default
+  transform, with ``dims`` the dims written on the left of ``~`` (or the union
+  of its arguments' dims);
+* a dim's coordinates are ``0..n-1`` unless the data give them; a factor dim's
+  coordinates are its sorted levels, and the factor is encoded as codes
+  ``0..K-1`` in that order;
+* ``=`` quantities are ``pm.Deterministic``; ``let`` locals are plain tensors;
+* an observed variable is ``pm.DIST(name, ..., observed=values, dims=...)``;
+  missing values (NaN) are left to PyMC's automatic imputation
+  (``x_unobserved``, ``x_observed`` and a deterministic ``x``);
+* generated quantities (random variables nothing observed depends on, such as
+  ``y_new``) are left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+
+__all__ = [
+    "REFERENCES",
+    "factor_codes",
+    "float_array",
+    "eight_schools_centered",
+    "eight_schools_noncentered",
+    "linear_regression",
+    "logistic_regression",
+    "radon_varying_intercept",
+    "varying_slopes_lkj",
+    "poisson_glm_offset",
+    "regression_missing",
+    "ar1",
+    "bnn",
+    "linear_regression_predict",
+]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def factor_codes(labels: Sequence) -> tuple[np.ndarray, list]:
+    """Encode factor labels as codes ``0..K-1`` over the sorted levels.
+
+    Levels sort numerically when every label is a number, else lexically
+    (as strings).
+
+    Returns
+    -------
+    codes : numpy.ndarray of int
+        The code of each label.
+    levels : list
+        The sorted distinct labels; the factor dim's coordinates.
+    """
+    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in labels)
+    key = (lambda v: v) if numeric else str
+    levels = sorted(set(labels), key=key)
+    position = {level: i for i, level in enumerate(levels)}
+    return np.array([position[v] for v in labels], dtype=int), levels
+
+
+def float_array(values) -> np.ndarray:
+    """Convert (nested) lists to a float array, JSON ``null`` becoming NaN."""
+    if isinstance(values, list):
+        return np.array([float_array(v) for v in values])
+    return np.array(np.nan if values is None else float(values))
+
+
+def _index(n: int) -> list[int]:
+    """Default coordinates of a dim of size ``n``: ``0..n-1``."""
+    return list(range(n))
+
+
+def _matrix(data: dict, name: str) -> tuple[np.ndarray, int, int]:
+    """Return data matrix ``name`` with its number of rows and columns."""
+    X = float_array(data[name])
+    return X, X.shape[0], X.shape[1]
+
+
+# --------------------------------------------------------------------------- models
+
+
+def eight_schools_centered(data: dict) -> pm.Model:
+    """Eight schools, centered: ``theta ~ Normal(mu, tau)``, ``y ~ Normal(theta, sigma)``."""
+    y, sigma = float_array(data["y"]), float_array(data["sigma"])
+    with pm.Model(coords={"school": _index(len(y))}) as model:
+        mu = pm.Normal("mu", mu=0, sigma=5)
+        tau = pm.HalfCauchy("tau", beta=5)
+        theta = pm.Normal("theta", mu=mu, sigma=tau, dims="school")
+        pm.Normal("y", mu=theta, sigma=sigma, observed=y, dims="school")
+    return model
+
+
+def eight_schools_noncentered(data: dict) -> pm.Model:
+    """Eight schools, non-centered: ``theta = mu + tau * theta_raw``."""
+    y, sigma = float_array(data["y"]), float_array(data["sigma"])
+    with pm.Model(coords={"school": _index(len(y))}) as model:
+        mu = pm.Normal("mu", mu=0, sigma=5)
+        tau = pm.HalfCauchy("tau", beta=5)
+        theta_raw = pm.Normal("theta_raw", mu=0, sigma=1, dims="school")
+        theta = pm.Deterministic("theta", mu + tau * theta_raw, dims="school")
+        pm.Normal("y", mu=theta, sigma=sigma, observed=y, dims="school")
+    return model
+
+
+def linear_regression(data: dict) -> pm.Model:
+    """Linear regression ``y ~ Normal(alpha + X beta, sigma)``."""
+    X, n_obs, n_coef = _matrix(data, "X")
+    coords = {"obs": _index(n_obs), "coef": _index(n_coef)}
+    with pm.Model(coords=coords) as model:
+        alpha = pm.Normal("alpha", mu=0, sigma=10)
+        beta = pm.Normal("beta", mu=0, sigma=5, dims="coef")
+        sigma = pm.HalfNormal("sigma", sigma=2)
+        mu = alpha + pt.dot(X, beta)
+        pm.Normal("y", mu=mu, sigma=sigma, observed=float_array(data["y"]), dims="obs")
+    return model
+
+
+def logistic_regression(data: dict) -> pm.Model:
+    """Logistic regression ``y ~ Bernoulli(logit_p = alpha + X beta)``."""
+    X, n_obs, n_coef = _matrix(data, "X")
+    y = np.array([int(v) for v in data["y"]])  # bool: 0/1 or true/false
+    coords = {"obs": _index(n_obs), "coef": _index(n_coef)}
+    with pm.Model(coords=coords) as model:
+        alpha = pm.Normal("alpha", mu=0, sigma=2.5)
+        beta = pm.Normal("beta", mu=0, sigma=2.5, dims="coef")
+        pm.Bernoulli("y", logit_p=alpha + pt.dot(X, beta), observed=y, dims="obs")
+    return model
+
+
+def radon_varying_intercept(data: dict) -> pm.Model:
+    """Varying county intercepts, non-centered: ``a = mu_a + sigma_a * a_raw``."""
+    county, levels = factor_codes(data["county"])
+    floor = float_array(data["floor"])
+    coords = {"obs": _index(len(county)), "county": levels}
+    with pm.Model(coords=coords) as model:
+        mu_a = pm.Normal("mu_a", mu=0, sigma=10)
+        sigma_a = pm.HalfNormal("sigma_a", sigma=1)
+        a_raw = pm.Normal("a_raw", mu=0, sigma=1, dims="county")
+        a = pm.Deterministic("a", mu_a + sigma_a * a_raw, dims="county")
+        b = pm.Normal("b", mu=0, sigma=10)
+        sigma_y = pm.HalfNormal("sigma_y", sigma=1)
+        mu = a[county] + b * floor
+        log_radon = float_array(data["log_radon"])
+        pm.Normal("log_radon", mu=mu, sigma=sigma_y, observed=log_radon, dims="obs")
+    return model
+
+
+def varying_slopes_lkj(data: dict) -> pm.Model:
+    """Correlated varying intercepts and slopes, ``b_g = mu_b + diag(tau) L z_g``.
+
+    ``L`` is the lower Cholesky factor of an LKJ(eta = 2) correlation matrix;
+    ``b[g, c] = mu_b[c] + sum_c2 tau[c] L[c, c2] z[g, c2]``.
+    """
+    group, levels = factor_codes(data["group"])
+    x = float_array(data["x"])
+    n_coef = 2
+    coords = {
+        "obs": _index(len(group)),
+        "coef": _index(n_coef),
+        "coef2": _index(n_coef),
+        "group": levels,
+    }
+    with pm.Model(coords=coords) as model:
+        mu_b = pm.Normal("mu_b", mu=0, sigma=5, dims="coef")
+        tau = pm.HalfNormal("tau", sigma=1, dims="coef")
+        L = pm.LKJCorr("L", n=n_coef, eta=2, dims=("coef", "coef2"))
+        z = pm.Normal("z", mu=0, sigma=1, dims=("group", "coef2"))
+        scaled_chol = tau[:, None] * L  # diag(tau) @ L, dims (coef, coef2)
+        b = pm.Deterministic("b", mu_b + pt.dot(z, scaled_chol.T), dims=("group", "coef"))
+        sigma = pm.HalfNormal("sigma", sigma=1)
+        mu = b[group, 0] + b[group, 1] * x
+        pm.Normal("y", mu=mu, sigma=sigma, observed=float_array(data["y"]), dims="obs")
+    return model
+
+
+def poisson_glm_offset(data: dict) -> pm.Model:
+    """Poisson regression with log link and offset ``log(exposure)``."""
+    X, n_obs, n_coef = _matrix(data, "X")
+    log_exposure = np.log(float_array(data["exposure"]))
+    y = np.array(data["y"], dtype=int)
+    coords = {"obs": _index(n_obs), "coef": _index(n_coef)}
+    with pm.Model(coords=coords) as model:
+        alpha = pm.Normal("alpha", mu=0, sigma=2)
+        beta = pm.Normal("beta", mu=0, sigma=1, dims="coef")
+        rate = pt.exp(log_exposure + alpha + pt.dot(X, beta))
+        pm.Poisson("y", mu=rate, observed=y, dims="obs")
+    return model
+
+
+def regression_missing(data: dict) -> pm.Model:
+    """Regression on a covariate with missing values, imputed from ``Normal(mu_x, sigma_x)``."""
+    x_data = float_array(data["x"])  # NaN where missing: PyMC imputes them
+    with pm.Model(coords={"obs": _index(len(x_data))}) as model:
+        mu_x = pm.Normal("mu_x", mu=0, sigma=5)
+        sigma_x = pm.HalfNormal("sigma_x", sigma=2)
+        x = pm.Normal("x", mu=mu_x, sigma=sigma_x, observed=x_data, dims="obs")
+        alpha = pm.Normal("alpha", mu=0, sigma=5)
+        beta = pm.Normal("beta", mu=0, sigma=2)
+        sigma = pm.HalfNormal("sigma", sigma=2)
+        y = float_array(data["y"])
+        pm.Normal("y", mu=alpha + beta * x, sigma=sigma, observed=y, dims="obs")
+    return model
+
+
+def ar1(data: dict) -> pm.Model:
+    """AR(1), conditional on the first value: ``y[t] ~ Normal(alpha + phi y[t-1], sigma)``."""
+    y = float_array(data["y"])
+    coords = {"time": _index(len(y)), "step": _index(len(y) - 1)}
+    with pm.Model(coords=coords) as model:
+        alpha = pm.Normal("alpha", mu=0, sigma=10)
+        phi = pm.Uniform("phi", lower=-1, upper=1)
+        sigma = pm.HalfNormal("sigma", sigma=1)
+        y_now, y_prev = y[1:], y[:-1]
+        pm.Normal("y_now", mu=alpha + phi * y_prev, sigma=sigma, observed=y_now, dims="step")
+    return model
+
+
+def bnn(data: dict) -> pm.Model:
+    """One-hidden-layer tanh network: ``y ~ Normal(tanh(X W1 + b1) w2 + b2, sigma)``."""
+    X, n_obs, n_feature = _matrix(data, "X")
+    n_hidden = 4
+    coords = {"obs": _index(n_obs), "feature": _index(n_feature), "hidden": _index(n_hidden)}
+    with pm.Model(coords=coords) as model:
+        W1 = pm.Normal("W1", mu=0, sigma=1, dims=("feature", "hidden"))
+        b1 = pm.Normal("b1", mu=0, sigma=1, dims="hidden")
+        w2 = pm.Normal("w2", mu=0, sigma=1 / np.sqrt(n_hidden), dims="hidden")
+        b2 = pm.Normal("b2", mu=0, sigma=1)
+        sigma = pm.HalfNormal("sigma", sigma=1)
+        h = pt.tanh(pt.dot(X, W1) + b1)
+        y = float_array(data["y"])
+        pm.Normal("y", mu=pt.dot(h, w2) + b2, sigma=sigma, observed=y, dims="obs")
+    return model
+
+
+def linear_regression_predict(data: dict) -> pm.Model:
+    """Simple regression; ``y_new`` is a generated quantity and so not in the model."""
+    x, y = float_array(data["x"]), float_array(data["y"])
+    coords = {"obs": _index(len(x)), "new": _index(len(data["x_new"]))}
+    with pm.Model(coords=coords) as model:
+        alpha = pm.Normal("alpha", mu=0, sigma=10)
+        beta = pm.Normal("beta", mu=0, sigma=5)
+        sigma = pm.HalfNormal("sigma", sigma=2)
+        pm.Normal("y", mu=alpha + beta * x, sigma=sigma, observed=y, dims="obs")
+    return model
+
+
+REFERENCES: dict[str, Callable[[dict], pm.Model]] = {
+    "eight_schools_centered": eight_schools_centered,
+    "eight_schools_noncentered": eight_schools_noncentered,
+    "linear_regression": linear_regression,
+    "logistic_regression": logistic_regression,
+    "radon_varying_intercept": radon_varying_intercept,
+    "varying_slopes_lkj": varying_slopes_lkj,
+    "poisson_glm_offset": poisson_glm_offset,
+    "regression_missing": regression_missing,
+    "ar1": ar1,
+    "bnn": bnn,
+    "linear_regression_predict": linear_regression_predict,
+}
