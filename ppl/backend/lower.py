@@ -48,14 +48,16 @@ def lower(model: ir.Model, data: BoundData, *, generated: bool = False) -> Lower
 
 
 def _data(model: ir.Model, data: BoundData, env: Env) -> None:
-    """``pm.Data`` for covariates; observed data are shared variables that the
-    observed random variable of the same name owns (PyMC names must be unique)."""
+    """``pm.Data`` for covariates.  Observed data are shared variables that the
+    observed random variable of the same name owns, and a factor that defines
+    its own dim is a shared variable too (PyMC names are unique and no
+    variable may be named like a dim)."""
     observed = {n.observed for n in model.observed}
     for decl in model.data:
         if decl.name in data.missing or decl.name not in data.values:
             continue  # imputed by its `~` line, or left out for prediction
         value = data.values[decl.name]
-        if decl.name in observed:
+        if decl.name in observed or decl.name in data.coords:  # PyMC: names unique, none named like a dim
             env.values[decl.name] = pytensor.shared(value, name=decl.name)
         else:
             env.values[decl.name] = pm.Data(decl.name, value, dims=decl.dims or None)

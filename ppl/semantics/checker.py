@@ -213,6 +213,8 @@ def _no_unnamed(dims, ident: ast.Ident) -> None:
 
 def _observe(stmt: ast.SampleStmt, sym: Symbol, written, state: _State) -> None:
     name = stmt.name.name
+    if sym.kind == "param":
+        raise PplError(msg.redefinition(stmt.name.span, name, sym.span))
     if sym.kind not in ("data", "tdata"):
         role = {"param": "parameter", "derived": "derived quantity", "local": "local (`let`) of parameters",
                 "observed": "observed datum"}.get(sym.kind, sym.kind)

@@ -174,7 +174,7 @@ def bad_index_type(span: Span, vtype) -> Diagnostic:
 
 
 def too_many_indices(span: Span, name: str, dims, count: int) -> Diagnostic:
-    return _d("E-too-many-indices", f"{name} has {len(dims)} dims {_fmt_dims(dims)} but {count} indices are given",
+    return _d("E-too-many-indices", f"{name} has {len(dims)} dim{'s' if len(dims) != 1 else ''} {_fmt_dims(dims)} but {count} indices are given",
               span, None)
 
 

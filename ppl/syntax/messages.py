@@ -126,8 +126,10 @@ def _unexpected_token(source: SourceFile, exc: UnexpectedToken) -> Diagnostic:
     return Diagnostic(code, message, _span_at(source, tok.line, tok.column, width), hint)
 
 
-def syntax_error(source: SourceFile, exc: Exception) -> Diagnostic:
-    """The diagnostic for a lark parse error."""
+def syntax_error(source: SourceFile, exc: Exception, open_bracket: Span | None = None) -> Diagnostic:
+    """The diagnostic for a lark parse error (``open_bracket``: one left open on an earlier line)."""
+    if open_bracket is not None:
+        return unclosed_bracket(open_bracket)
     if isinstance(exc, UnexpectedCharacters):
         return _unexpected_char(source, exc)
     if isinstance(exc, UnexpectedToken):

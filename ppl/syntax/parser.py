@@ -32,9 +32,10 @@ class _BracketPostLex:
 
     def __init__(self) -> None:
         self.source: SourceFile | None = None
+        self.open: list[Token] = []
 
     def process(self, stream):
-        stack: list[Token] = []
+        self.open = stack = []
         for tok in stream:
             if tok.type in _OPEN:
                 stack.append(tok)
@@ -213,6 +214,15 @@ class _ToAst(Transformer):
         return ast.Vector(tuple(c), self._span(meta))
 
 
+def _open_before(postlex: _BracketPostLex, exc) -> Span | None:
+    """An unclosed bracket on an earlier line than the error: the likely cause."""
+    line = getattr(exc, "line", 0)
+    for tok in reversed(postlex.open):
+        if tok.line < line:
+            return _tok_span(postlex.source, tok)
+    return None
+
+
 _DESCRIPTION = re.compile(r"\A(?:[ \t]*\n)*((?:[ \t]*#[^\n]*\n?)+)")
 
 
@@ -247,7 +257,7 @@ def parse(source: SourceFile) -> ast.Program:
             raise exc.orig_exc from None
         raise
     except UnexpectedInput as exc:
-        raise PplError(syntax_error(source, exc)) from None
+        raise PplError(syntax_error(source, exc, _open_before(lark.options.postlex, exc))) from None
     except LarkError as exc:  # pragma: no cover - lark internals
         raise PplError(syntax_error(source, exc)) from None
     except RecursionError:
