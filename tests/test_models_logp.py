@@ -12,7 +12,11 @@ import ppl
 from conftest import MODELS, model_paths
 from reference_models import REFERENCES
 
-NAMES = [p.stem for p in model_paths()]
+# Compiling varying_slopes_lkj's LKJCorr graph has twice used >20 GB of memory when run beside another
+# compile (OOM-killed worker); it passes alone (about 2 min). Kept out of the default run until that is
+# understood: run it with `scripts/test -m slow`.
+_HEAVY = {"varying_slopes_lkj"}
+NAMES = [pytest.param(p.stem, marks=pytest.mark.slow) if p.stem in _HEAVY else p.stem for p in model_paths()]
 
 
 def _random_point(pm_model, rng):
