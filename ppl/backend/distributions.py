@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 import pymc as pm
-import pytensor.tensor as pt
 
 from ..semantics import ir
 from ..semantics.signatures import (CONSUMED, EVENT, MATRIX, MIX_PARAM, STATIC, WEIGHTS,
@@ -65,26 +64,10 @@ def _shape(dims, env: Env) -> tuple:
 
 def _simple(dist: ir.Dist, dims, env: Env, name, kwargs):
     params = _params(dist, dims, env)
-    params = _SPECIAL_PARAMS.get(dist.name, lambda p, d, e: p)(params, dist, env)
     cls = getattr(pm, dist.name)
     if name is None:
         return cls.dist(**params, shape=_shape(dims, env))
     return cls(name, **params, dims=dims or None, **kwargs)
-
-
-def _lkj_params(params, dist, env):
-    return params
-
-
-def _zsn_params(params, dist, env):
-    n = params.pop("n_zerosum_axes", 1)
-    params["n_zerosum_axes"] = n
-    if "sigma" in params:  # sigma varies over batch dims only: it broadcasts over the event dims
-        params["sigma"] = params["sigma"]
-    return params
-
-
-_SPECIAL_PARAMS = {"LKJCorr": _lkj_params, "ZeroSumNormal": _zsn_params}
 
 
 def _wrapped(dist: ir.Wrapped, dims, env: Env, name, kwargs):
@@ -127,5 +110,3 @@ def ordered_initval(dist: ir.DistExpr, shape: tuple) -> np.ndarray:
         base = np.linspace(-1.0, 1.0, k) if k > 1 else np.zeros(1)
     return np.broadcast_to(base, shape).copy()
 
-
-_ = pt
