@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from ..errors import Diagnostic, Span, did_you_mean
 
-__all__ = [name for name in dir() if not name.startswith("_")]  # refreshed at the end
 
 
 def _fmt_dims(dims) -> str:
