@@ -1,0 +1,58 @@
+"""The ``ppl`` command line.
+
+Each subcommand is a module of this package with ``HELP``,
+``add_arguments(parser)`` and ``run(args) -> int``; :data:`COMMANDS` lists
+them in the order ``ppl --help`` shows.  Subcommand modules import heavy
+libraries (PyMC, JAX) only inside ``run``, so ``ppl check`` stays fast.
+
+User mistakes print ``file:line:col: error: ...`` and exit 2; bugs exit 1
+with "this is a bug"; an interrupt exits 130; no traceback reaches the user
+(``PPL_DEBUG=1`` re-raises bugs for developers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from ..errors import InternalError, PplError
+
+__all__ = ["main", "COMMANDS"]
+
+COMMANDS = ["check", "show", "sample"]
+
+
+def _module(name: str):
+    return importlib.import_module(f"{__name__}.cmd_{name}")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ppl", description="Bayesian models as declarative files, on PyMC.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS:
+        mod = _module(name)
+        mod.add_arguments(sub.add_parser(name, help=mod.HELP, description=mod.HELP))
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        return _module(args.command).run(args)
+    except PplError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; earlier output files are untouched", file=sys.stderr)
+        return 130
+    except InternalError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - the one place that turns bugs into exit code 1
+        print(str(InternalError(f"{type(exc).__name__}: {exc}")), file=sys.stderr)
+        if "PPL_DEBUG" in os.environ:
+            raise
+        return 1

@@ -1,0 +1,43 @@
+"""``ppl sample MODEL``: MCMC, a summary table and warnings."""
+
+from __future__ import annotations
+
+import sys
+
+from .common import add_data_argument, load_model
+
+__all__ = ["HELP", "add_arguments", "run"]
+
+HELP = "sample the posterior with MCMC and print a summary"
+
+
+def add_arguments(r) -> None:
+    r.add_argument("model")
+    add_data_argument(r)
+    r.add_argument("--engine", default="nutpie", help="nutpie (default), pymc, numpyro, blackjax")
+    r.add_argument("--method", default="nuts", help="nuts (default), hmc, metropolis")
+    r.add_argument("--chains", type=int, default=4)
+    r.add_argument("--draws", type=int, default=1000)
+    r.add_argument("--tune", type=int, default=1000)
+    r.add_argument("--seed", type=int, default=None)
+    r.add_argument("--out", help="write the draws to FILE.nc (NetCDF) or FILE.zarr")
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.add_argument("--no-marginalize", action="store_true", help="keep discrete latents as discrete variables")
+
+
+def run(args) -> int:
+    from ..infer.summary import format_summary, warnings_for
+    from ..output import validate_out, write_result
+
+    if args.out:
+        validate_out(args.out)
+    model = load_model(args.model, marginalize=not args.no_marginalize)
+    result = model.sample(args.data, engine=args.engine, method=args.method, draws=args.draws, tune=args.tune,
+                          chains=args.chains, seed=args.seed, progressbar=not args.quiet)
+    print(format_summary(result))
+    for line in warnings_for(result):
+        print(line, file=sys.stderr)
+    if args.out:
+        write_result(result, args.out)
+        print(f"wrote {args.out}")
+    return 0

@@ -1,0 +1,30 @@
+"""``ppl show MODEL``: the checked model and its PyMC graph."""
+
+from __future__ import annotations
+
+from .common import add_data_argument, load_model
+
+__all__ = ["HELP", "add_arguments", "run"]
+
+HELP = "show the checked model and its PyMC graph"
+
+
+def add_arguments(p) -> None:
+    p.add_argument("model")
+    add_data_argument(p)
+
+
+def run(args) -> int:
+    from ..errors import PplError
+    from ..semantics.pretty import show_model
+
+    model = load_model(args.model)
+    print(show_model(model.ir))
+    try:
+        pm_model = model.build(args.data)
+    except PplError as exc:
+        print(f"\n(no PyMC graph: {exc.diagnostic.message})")
+        return 0
+    print("\nPyMC model:")
+    print(pm_model.str_repr())
+    return 0
