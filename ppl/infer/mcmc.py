@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 
 from ..errors import Diagnostic, PplError
 
-__all__ = ["MCMCConfig", "run_mcmc", "ENGINES", "METHODS", "set_thread_defaults"]
+__all__ = ["MCMCConfig", "run_mcmc", "add_log_likelihood", "ENGINES", "METHODS", "set_thread_defaults"]
 
 # engine -> (module that must import, the pip extra that installs it)
 ENGINES = {
@@ -90,8 +90,7 @@ def run_mcmc(pm_model, config: MCMCConfig):
     set_thread_defaults()
     step = _step(config.method, pm_model) if config.method != "nuts" else None
     kwargs = dict(draws=config.draws, tune=config.tune, chains=config.chains, random_seed=config.seed,
-                  progressbar=config.progressbar, model=pm_model, compute_convergence_checks=False,
-                  idata_kwargs={"log_likelihood": True})
+                  progressbar=config.progressbar, model=pm_model, compute_convergence_checks=False)
     if config.cores is not None:
         kwargs["cores"] = config.cores
     if step is not None or _has_discrete(pm_model):
@@ -101,7 +100,29 @@ def run_mcmc(pm_model, config: MCMCConfig):
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=FutureWarning)
         warnings.filterwarnings("ignore", message=".*ImputationWarning.*")
-        return pm.sample(**kwargs)
+        result = pm.sample(**kwargs)
+    return add_log_likelihood(pm_model, result)
+
+
+def add_log_likelihood(pm_model, result):
+    """The pointwise log-likelihood of every observed variable, for LOO.
+
+    PyMC refuses to convert a model whose variables carry initial values
+    (``ordered`` parameters do) to the graph it evaluates the
+    log-likelihood on; the initial values are not used there, so they are set
+    aside meanwhile.
+    """
+    import pymc as pm
+
+    if not pm_model.observed_RVs:
+        return result
+    saved = dict(pm_model.rvs_to_initial_values)
+    try:
+        for rv in saved:
+            pm_model.rvs_to_initial_values[rv] = None
+        return pm.compute_log_likelihood(result, model=pm_model, progressbar=False)
+    finally:
+        pm_model.rvs_to_initial_values.update(saved)
 
 
 def _has_discrete(pm_model) -> bool:

@@ -1,4 +1,4 @@
-"""Running inference on a checked model: MCMC, generated quantities, provenance."""
+"""Running inference on a checked model: MCMC, summed-out latents, generated quantities, provenance."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import numpy as np
 from .. import driver
 from ..data.bind import BoundData, data_hash
 from .mcmc import MCMCConfig, run_mcmc
+from .recover import add_discrete_posterior
 
 __all__ = ["sample", "predict", "provenance"]
 
@@ -75,10 +76,16 @@ def sample(model, bound: BoundData, config: MCMCConfig):
         result = _prior_only(driver.build(model.ir, bound, generated=True).pm_model, config)
     else:
         result = run_mcmc(pm_model, config)
+        result = add_discrete_posterior(lowered, result, seed=_latent_seed(config.seed))
         result = _draw_generated(model, bound, result, config.seed, config.progressbar)
     result.attrs.update(provenance(model, bound, config.as_dict()))
     result.attrs["ppl_warnings"] = json.dumps([w.render() for w in lowered.warnings])
     return result
+
+
+def _latent_seed(seed):
+    """A stream for the draws of summed-out latents, apart from the sampler's."""
+    return None if seed is None else np.random.default_rng([seed, 0x6D6978])
 
 
 def predict(model, result, bound: BoundData, *, seed=None, progressbar=False):
@@ -88,8 +95,22 @@ def predict(model, result, bound: BoundData, *, seed=None, progressbar=False):
     full = driver.build(model.ir, bound, generated=True).pm_model
     names = list(bound.left_out) + [n.name for n in model.ir.nodes
                                     if n.name in model.ir.generated or getattr(n, "role", None) == "derived"]
+    names += [m.name for m in model.ir.marginals]
     names = [n for n in dict.fromkeys(names) if n in full.named_vars]
+    result = _without_latents(model, result)
     out = pm.sample_posterior_predictive(result, model=full, var_names=names, random_seed=seed,
                                          progressbar=progressbar, predictions=True)
     out.attrs.update(provenance(model, bound, {"predict": True, "seed": seed}))
     return out
+
+
+def _without_latents(model, result):
+    """On new data, summed-out latents are drawn afresh from their distribution given the
+    parameters' draws (not conditioned on new observations), not taken from the fit."""
+    drop = [n for m in model.ir.marginals for n in (m.name, f"{m.name}_probs")]
+    posterior = result["posterior"].to_dataset()
+    if not any(n in posterior for n in drop):
+        return result
+    result = result.copy()
+    result["posterior"] = posterior.drop_vars([n for n in drop if n in posterior])
+    return result

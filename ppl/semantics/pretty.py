@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from . import ir
 
-__all__ = ["show_model", "show_expr"]
+__all__ = ["show_model", "show_expr", "show_marginal"]
 
 _OPS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^", "and": "and", "or": "or"}
 
@@ -81,11 +81,48 @@ def _node_line(n: ir.Node, generated) -> str:
 
 
 def show_model(model: ir.Model) -> str:
-    """The checked model: dims, data, and every statement with role and dims."""
+    """The checked model: dims, data, every statement with role and dims, and the summed-out latents."""
     lines = [f"model {model.name or '(unnamed)'}"]
     lines += [_dim_line(d) for d in model.dims]
     for d in model.data:
         of = f"({d.factor_of})" if d.factor_of else ""
         lines.append(f"  data {d.name:<15} {d.vtype}{of}{_dims(d.dims) if d.dims else ''}")
     lines += [_node_line(n, model.generated) for n in model.nodes]
+    lines += _discrete_lines(model)
     return "\n".join(lines)
+
+
+def _values_text(m: ir.Marginal) -> str:
+    if m.kind == "bool":
+        return "values 0, 1"
+    if m.kind == "categorical":
+        count = f"{m.size} values" if m.size is not None else "one value per position"
+        return f"{count} along `{m.value_dim}`"
+    count = f"{m.size} values, " if m.size is not None else ""
+    return f"{count}from {show_expr(m.lower)} to {show_expr(m.upper)} (the smallest and largest over its elements)"
+
+
+def show_marginal(m: ir.Marginal) -> list[str]:
+    """Why and how one latent is summed out (the check-time decision)."""
+    deps = ", ".join(m.dependents)
+    through = f" through {', '.join(m.path)}" if m.path else ""
+    out = [f"  {m.name} {_dims(m.dims)}: {_values_text(m)}",
+           f"    summed out of {deps}{through}: every path is elementwise along {_dims(m.dims)}"]
+    if m.carrier is not None:
+        out.append(f"    the log-likelihood of {m.carrier} is the marginal one, one value per element of {m.name}")
+    probs = f"P({m.name} = 1)" if m.kind == "bool" else f"P({m.name} = value) along `{m.value_dim}`"
+    out.append(f"    after inference: {m.name}_probs ({probs}) and draws of {m.name}, per posterior draw")
+    return out
+
+
+def _discrete_lines(model: ir.Model) -> list[str]:
+    kept = [n.name for n in model.nodes
+            if isinstance(n, ir.RandomVar) and n.role == "param" and n.dist.discrete]
+    lines = []
+    if model.marginals:
+        lines.append("summed out (discrete latents marginalized):")
+        for m in model.marginals:
+            lines += show_marginal(m)
+    if kept:
+        lines.append("kept discrete (marginalization off; PyMC's discrete steps sample them): " + ", ".join(kept))
+    return lines
