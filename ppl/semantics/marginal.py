@@ -203,7 +203,8 @@ def _check_dist(node: ir.RandomVar, z: ir.RandomVar, tainted: set[str]) -> None:
     consumed = dist.component_dim if isinstance(dist, ir.MixtureOf) else getattr(dist, "consumed", None)
     for dim, role in [(consumed, "consumes")] + [(d, "has as its event dim") for d in dist.event]:
         if dim is not None and dim in z.dims:
-            reason = f"{dist.name} {role} `{ir.dim_label(dim)}`, a dim of `{z.name}`"
+            reason = (f"{dist.name} {role} `{ir.dim_label(dim)}`, a dim of `{z.name}`, so its elements do not "
+                      "enter separately")
             raise PplError(msg.marginal_not_elementwise(dist.span or node.span, z.name, reason, z.dims, z.span))
     missing = [d for d in z.dims if d not in node.dims]
     if missing:
