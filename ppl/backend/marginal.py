@@ -119,7 +119,7 @@ def _categorical_prior(dist: ir.Dist, lm: LoweredMarginal, env: Env):
 
 
 def _generic_prior(dist: ir.DistExpr, lm: LoweredMarginal, env: Env):
-    rv = make_dist(dist, lm.full, env)
+    rv = make_dist(dist, lm.full, lm.env)
     value = broadcast_full(pt.constant(lm.values.astype("int64")), (lm.value_dim,), lm.full, lm.env)
     return pm.logp(rv, value)
 
