@@ -195,14 +195,14 @@ def linear_regression_predict(rng: np.random.Generator) -> Simulated:
 
 
 def three_gaussians(rng: np.random.Generator) -> Simulated:
-    """1000 points from three unit-variance normals with means about 2 apart, weights ~ Dirichlet(10, 10, 10)."""
+    """1000 points from three normals of sd 1 with means about 2 apart, weights ~ Dirichlet(10, 10, 10)."""
     n_obs = 1000
     w = rng.dirichlet(np.full(3, 10.0))
     mu = np.sort(np.array([-2.0, 0.0, 2.0]) + rng.uniform(-0.3, 0.3, 3))
     sigma = 1.0
     z = rng.choice(3, size=n_obs, p=w)
     y = rng.normal(mu[z], sigma)
-    return {"y": _round(y)}, {"w": w, "mu": mu, "sigma": sigma}
+    return {"y": _round(y)}, {"w": w, "mu": mu}
 
 
 def zip_latent(rng: np.random.Generator) -> Simulated:

@@ -283,13 +283,12 @@ def old_faithful(data: dict) -> pm.Model:
 
 
 def three_gaussians(data: dict) -> pm.Model:
-    """Three normal components with ordered means and a common sd."""
+    """Three normal components of sd 1 with ordered means."""
     y = float_array(data["y"])
     with pm.Model(coords={"obs": _index(len(y)), "component": _index(3)}) as model:
         w = pm.Dirichlet("w", a=np.full(3, 10.0), dims="component")
         mu = pm.Normal("mu", mu=0.0, sigma=5.0, dims="component", **_ordered(3))
-        sigma = pm.HalfNormal("sigma", sigma=2.0)
-        pm.NormalMixture("y", w=w, mu=mu, sigma=sigma, observed=y, dims="obs")
+        pm.NormalMixture("y", w=w, mu=mu, sigma=1.0, observed=y, dims="obs")
     return model
 
 
