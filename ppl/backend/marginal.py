@@ -91,7 +91,7 @@ def begin_marginal(plan: ir.Marginal, node: ir.RandomVar, env: Env) -> LoweredMa
     sub_env = Env(sizes, ChainMap(overlay, env.values), env.gathers)
     lm = LoweredMarginal(plan, value_dim, values, sub_env, {plan.name: (value_dim,)})
     prior = _PRIORS.get(node.dist.name, _generic_prior)
-    lm.log_prior = broadcast_full(prior(node.dist, lm, env), lm.full, lm.full, sub_env)
+    lm.log_prior = prior(node.dist, lm, env)  # over lm.full, possibly broadcastable along the latent's dims
     return lm
 
 
@@ -120,7 +120,7 @@ def _categorical_prior(dist: ir.Dist, lm: LoweredMarginal, env: Env):
 
 def _generic_prior(dist: ir.DistExpr, lm: LoweredMarginal, env: Env):
     rv = make_dist(dist, lm.full, lm.env)
-    value = broadcast_full(pt.constant(lm.values.astype("int64")), (lm.value_dim,), lm.full, lm.env)
+    value = align(pt.constant(lm.values.astype("int64")), (lm.value_dim,), lm.full)
     return pm.logp(rv, value)
 
 
@@ -153,22 +153,25 @@ def _observed_term(node: ir.RandomVar, lm: LoweredMarginal, env: Env):
     batch = tuple(d for d in node.dims if d not in dist.event)
     dims_k = batch + (lm.value_dim,) + tuple(dist.event)
     rv = make_dist(dist, dims_k, lm.env)
-    value = broadcast_full(env.values[node.name], node.dims, dims_k, lm.env)
+    # static shape: lets PyTensor fuse the log density with the log-sum-exp; elementwise log
+    # densities broadcast over the values by themselves
+    data = pt.specify_shape(env.values[node.name], tuple(env.size(d) for d in node.dims))
+    value = broadcast_full(data, node.dims, dims_k, lm.env) if dist.event else align(data, node.dims, dims_k)
     return pm.logp(rv, value), batch + (lm.value_dim,)
 
 
 def _sum_to(term, dims: tuple, lm: LoweredMarginal):
-    """Sum a term over the dims that are not the latent's, then order it as ``lm.full``."""
+    """Sum a term over the dims that are not the latent's, then order it as ``lm.full`` (broadcastable)."""
     extra = [i for i, d in enumerate(dims) if d not in lm.full]
     kept = tuple(d for d in dims if d in lm.full)
     summed = pt.sum(term, axis=extra) if extra else term
-    return broadcast_full(summed, kept, lm.full, lm.env)
+    return align(summed, kept, lm.full)
 
 
 # ------------------------------------------------------------------- finishing
 def finish_marginal(lm: LoweredMarginal, model: ir.Model, env: Env) -> None:
     """Add the marginal to the model: the carrier, the other observed dependents, or a potential."""
-    lm.log_joint = lm.log_prior + sum(lm.terms.values())
+    lm.log_joint = broadcast_full(lm.log_prior + sum(lm.terms.values()), lm.full, lm.full, lm.env)
     carrier = lm.plan.carrier
     if carrier is None:
         pm.Potential(f"{lm.plan.name}_marginal__", pt.sum(log_sum_exp(lm.log_joint, axis=-1)))
