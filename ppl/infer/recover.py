@@ -124,8 +124,11 @@ def recover_discrete(lowered, posterior: xr.Dataset, *, seed=None) -> xr.Dataset
     if not lowered.marginals:
         return xr.Dataset()
     posterior = _as_dataset(posterior)
+    return _recovered(lowered, posterior, _log_joint_draws(lowered, posterior), seed)
+
+
+def _recovered(lowered, posterior, tables, seed) -> xr.Dataset:
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    tables = _log_joint_draws(lowered, posterior)
     out = {}
     for lm, table in zip(lowered.marginals, tables):
         out.update(_latent_vars(lowered, lm, table, posterior, rng))
@@ -137,8 +140,12 @@ def marginal_log_likelihood(lowered, posterior: xr.Dataset) -> xr.Dataset:
     if not lowered.marginals:
         return xr.Dataset()
     posterior = _as_dataset(posterior)
+    return _pointwise(lowered, posterior, _log_joint_draws(lowered, posterior))
+
+
+def _pointwise(lowered, posterior, tables) -> xr.Dataset:
     out = {}
-    for lm, table in zip(lowered.marginals, _log_joint_draws(lowered, posterior)):
+    for lm, table in zip(lowered.marginals, tables):
         if lm.plan.carrier is None:
             continue
         total, _ = _log_normalize(table)
@@ -163,18 +170,18 @@ def add_discrete_posterior(lowered, result, *, seed=None):
     if not lowered.marginals:
         return result
     posterior = result["posterior"].to_dataset()
-    result["posterior"] = posterior.merge(recover_discrete(lowered, posterior, seed=seed))
+    tables = _log_joint_draws(lowered, posterior)
+    result["posterior"] = posterior.merge(_recovered(lowered, posterior, tables, seed))
     if "log_likelihood" in result.children:
-        result["log_likelihood"] = _fixed_log_likelihood(lowered, result["log_likelihood"].to_dataset(),
-                                                         posterior)
+        marginal = _pointwise(lowered, posterior, tables)
+        result["log_likelihood"] = _fixed_log_likelihood(lowered, result["log_likelihood"].to_dataset(), marginal)
     return result
 
 
-def _fixed_log_likelihood(lowered, log_lik: xr.Dataset, posterior: xr.Dataset) -> xr.Dataset:
+def _fixed_log_likelihood(lowered, log_lik: xr.Dataset, marginal: xr.Dataset) -> xr.Dataset:
     silent = [d for lm in lowered.marginals for d in lm.plan.dependents
               if d != lm.plan.carrier and d in log_lik]
     fixed = log_lik.drop_vars(silent)
-    marginal = marginal_log_likelihood(lowered, posterior)
     for name in marginal.data_vars:
         fixed = fixed.drop_vars(name, errors="ignore")
     return fixed.merge(marginal)
