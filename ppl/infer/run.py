@@ -30,7 +30,19 @@ def provenance(model, bound: BoundData, options: dict) -> dict[str, str]:
         "pymc_version": version("pymc"),
         "pytensor_version": version("pytensor"),
         "python_version": platform.python_version(),
+        **_engine_version(options.get("engine")),
     }
+
+
+def _engine_version(engine: str | None) -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    if not engine:
+        return {}
+    try:
+        return {"ppl_engine": engine, "ppl_engine_version": version(engine)}
+    except PackageNotFoundError:
+        return {"ppl_engine": engine}
 
 
 def _generated_names(model) -> list[str]:
