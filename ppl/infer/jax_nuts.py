@@ -46,7 +46,7 @@ def _n_chunks(draws: int) -> int:
     return next(n for n in (10, 8, 5, 4, 2, 1) if draws % n == 0 and draws // n >= 1)
 
 
-def program_key(model, bound, config) -> str:
+def program_key(model, bound, config, platform: str = "cpu") -> str:
     """What a compiled program depends on (data values are inputs, so only their shapes)."""
     from ..data.bind import data_hash
     from ..driver import source_hash
@@ -54,7 +54,7 @@ def program_key(model, bound, config) -> str:
     shapes = {k: [list(np.shape(v)), str(np.asarray(v).dtype)] for k, v in sorted(bound.values.items())}
     parts = {"model": source_hash(model.source), "shapes": shapes, "sizes": dict(sorted(bound.sizes.items())),
              "tune": config.tune, "draws": config.draws, "chains": config.chains,
-             "target_accept": config.target_accept, "program": "blackjax-nuts-1"}
+             "target_accept": config.target_accept, "program": "blackjax-nuts-1", "platform": platform}
     if bound.missing:  # imputation bakes the observed part into the graph
         parts["data"] = data_hash(bound)
     return cache.cache_key(parts)
@@ -237,11 +237,14 @@ def sample_blackjax(model, bound, config):
     if config.tune < 1:
         raise PplError(Diagnostic("E-option", "the blackjax engine needs --tune of at least 1", None,
                                   "its step size and mass matrix are adapted during tuning"))
+    from .device import select_device
+
     enable_x64()
+    platform = select_device(config.device)
     cache.enable_xla_cache()
     seed = config.seed if config.seed is not None else secrets.randbits(31)
     key_data = np.asarray(jax.random.key_data(jax.random.key(seed)))
-    key = program_key(model, bound, config)
+    key = program_key(model, bound, config, platform)
     programs = _load(key)
     cached = programs is not None
     if cached:
@@ -254,7 +257,7 @@ def sample_blackjax(model, bound, config):
     result = to_datatree(model, bound, programs.meta, outs, dict(zip(_STATS, stats)), step_size)
     result.attrs.update({"ppl_seed": str(seed), "ppl_program_cache": "hit" if cached else "miss",
                          "blackjax_version": _version("blackjax"), "jax_version": jax.__version__,
-                         "ppl_lowering_warnings": programs.meta.get("warnings", [])})
+                         "ppl_lowering_warnings": programs.meta.get("warnings", []), "ppl_device": platform})
     return result
 
 

@@ -55,6 +55,7 @@ class MCMCConfig:
     progressbar: bool = True
     cores: int | None = None
     target_accept: float = 0.8
+    device: str = "auto"
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -116,6 +117,11 @@ def run_mcmc(pm_model, config: MCMCConfig):
         kwargs["step"] = step
     else:
         kwargs["nuts_sampler"] = config.engine
+        if config.engine == "numpyro":
+            from .device import select_device
+
+            select_device(config.device)
+            kwargs["nuts_sampler_kwargs"] = {"chain_method": "vectorized"}
     with warnings.catch_warnings(), _one_blas_thread():
         warnings.filterwarnings("ignore", category=FutureWarning)
         warnings.filterwarnings("ignore", message=".*ImputationWarning.*")

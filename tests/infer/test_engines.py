@@ -81,3 +81,18 @@ def test_unknown_engine_names_the_choices():
     with pytest.raises(ppl.PplError) as err:
         model.sample(engine="stan", draws=10, tune=10)
     assert "nutpie" in str(err.value) and "blackjax" in str(err.value)
+
+
+def test_gpu_request_without_a_gpu_is_a_clear_error():
+    import jax
+
+    try:
+        has_gpu = bool(jax.devices("gpu"))
+    except RuntimeError:
+        has_gpu = False
+    if has_gpu:
+        pytest.skip("this machine has a GPU")
+    model = ppl.load(MODELS / f"{FAST}.ppl")
+    with pytest.raises(ppl.PplError) as err:
+        model.sample(engine="blackjax", device="gpu", draws=10, tune=10)
+    assert "no GPU" in str(err.value) and "--device cpu" in str(err.value)
