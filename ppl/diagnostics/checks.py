@@ -105,10 +105,13 @@ class Check:
 def to_jsonable(obj: Any) -> Any:
     """Plain JSON data from frozen results: dataclasses, enums, NumPy values, tuples.
 
-    Non-finite floats become ``None`` (JSON has no NaN or infinity).
+    Non-finite floats become ``None`` (JSON has no NaN or infinity); fields
+    declared with ``metadata={"json": False}`` (large arrays such as
+    importance weights) are left out.
     """
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)
+                if f.metadata.get("json", True)}
     if isinstance(obj, enum.Enum):
         return obj.value
     if isinstance(obj, dict):

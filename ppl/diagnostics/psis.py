@@ -24,7 +24,7 @@ importance sampling. JMLR 25(72), 1-58.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping
 
 import numpy as np
@@ -61,7 +61,7 @@ class PsisResult:
     ess: float
     estimates: tuple[PsisEstimate, ...]
     check: Check
-    log_weights: np.ndarray
+    log_weights: np.ndarray = field(metadata={"json": False})
     notes: tuple[str, ...] = ()
     kind: str = "psis_vi"
 
