@@ -19,7 +19,7 @@ from .checks import Check, Verdict
 from .parallel import PickledModel, Task
 from .simulate import Simulation, simulate_prior
 
-__all__ = ["ModelSource", "model_source", "param_labels", "make_tasks", "flat_truth", "flat_draws",
+__all__ = ["ModelSource", "PplSource", "model_source", "param_labels", "make_tasks", "flat_truth", "flat_draws",
            "calibration_check", "rep_seeds", "simulate_replications"]
 
 
@@ -28,6 +28,19 @@ class ModelSource:
 
     def build(self):  # pragma: no cover - protocol
         raise NotImplementedError
+
+
+@dataclass(frozen=True, eq=False)
+class PplSource(ModelSource):
+    """A checked ppl model and its bound data: each worker lowers it to PyMC once."""
+
+    ir: object
+    bound: object
+
+    def build(self):
+        from ..driver import build
+
+        return build(self.ir, self.bound).pm_model
 
 
 def model_source(model):

@@ -19,6 +19,7 @@ Hamiltonian Monte Carlo. arXiv:1604.00695.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,23 +78,30 @@ def _stat(fn, values: np.ndarray, **kwargs) -> np.ndarray:
 
 
 def _variable_rows(name: str, da) -> tuple[list[ParameterSummary], list[str]]:
-    import arviz_stats as azs
-
     values = _as_chains(flatten_sample(da).astype(float))
     labels = element_labels(name, da)
     flat = values.reshape(-1, values.shape[-1])
     const = np.ptp(flat, axis=0) == 0
-    stats = {
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # constant elements give 0/0; they are reported as constant
+        stats = _stats(values)
+    rows = [ParameterSummary(labels[k], float(flat[:, k].mean()), float(flat[:, k].std(ddof=1)),
+                             *(float(stats[s][k]) for s in ("mcse_mean", "mcse_sd", "ess_bulk", "ess_tail", "rhat")))
+            for k in range(len(labels)) if not const[k]]
+    return rows, [labels[k] for k in range(len(labels)) if const[k]]
+
+
+def _stats(values: np.ndarray) -> dict[str, np.ndarray]:
+    """R-hat, bulk and tail ESS (5% and 95% quantiles, Vehtari et al. 2021), MCSE of mean and sd."""
+    import arviz_stats as azs
+
+    return {
         "rhat": _stat(azs.rhat, values, method="rank"),
         "ess_bulk": _stat(azs.ess, values, method="bulk"),
         "ess_tail": _stat(azs.ess, values, method="tail", prob=0.05),
         "mcse_mean": _stat(azs.mcse, values, method="mean"),
         "mcse_sd": _stat(azs.mcse, values, method="sd"),
     }
-    rows = [ParameterSummary(labels[k], float(flat[:, k].mean()), float(flat[:, k].std(ddof=1)),
-                             *(float(stats[s][k]) for s in ("mcse_mean", "mcse_sd", "ess_bulk", "ess_tail", "rhat")))
-            for k in range(len(labels)) if not const[k]]
-    return rows, [labels[k] for k in range(len(labels)) if const[k]]
 
 
 def parameter_table(posterior, var_names=None) -> tuple[tuple[ParameterSummary, ...], tuple[str, ...]]:
