@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from calib_models import MODELS
+from .calib_models import MODELS
 from ppl.cli import main
 
 

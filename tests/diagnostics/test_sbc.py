@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import calib_models as cm
-from calib_models import MODELS
+from . import calib_models as cm
+from .calib_models import MODELS
 from ppl.diagnostics import sbc
 from ppl.diagnostics.checks import Verdict
 from ppl.diagnostics.fitters import FitOptions

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import calib_models as cm
+from . import calib_models as cm
 from ppl.diagnostics import vsbc
 from ppl.diagnostics.checks import Verdict
 from ppl.diagnostics.vsbc import symmetry_test
