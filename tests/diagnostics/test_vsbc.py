@@ -8,7 +8,6 @@ ADVI on scale parameters) is the other.
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from . import calib_models as cm
 from ppl.diagnostics import vsbc
