@@ -21,7 +21,7 @@ from ..errors import InternalError, PplError
 
 __all__ = ["main", "COMMANDS"]
 
-COMMANDS = ["check", "show", "sample", "cache"]
+COMMANDS = ["check", "show", "sample", "diagnose", "loo", "compare", "sbc", "cache"]
 
 
 def _module(name: str):
