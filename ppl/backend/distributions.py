@@ -13,7 +13,7 @@ import pymc as pm
 from ..semantics import ir
 from ..semantics.signatures import (CONSUMED, EVENT, MATRIX, MIX_PARAM, STATIC, WEIGHTS,
                                     signature)
-from .expr import Env, align, broadcast_full, lower_expr
+from .expr import Env, align, broadcast_full, lower_expr, lower_real
 
 __all__ = ["make_dist", "make_rv", "ordered_transform"]
 
@@ -40,7 +40,7 @@ def _params(dist: ir.Dist, dims, env: Env) -> dict:
             out[name] = _static(expr if isinstance(expr, ir.SizeOf) else int(expr.value), env)
             continue
         want = _param_dims(kind, dims, dist.event, dist.consumed)
-        value = lower_expr(expr, env)
+        value = (lower_expr if dist.discrete else lower_real)(expr, env)  # see lower_real
         if kind == MIX_PARAM:
             out[name] = broadcast_full(value, expr.dims, want, env)
         else:
@@ -72,7 +72,8 @@ def _simple(dist: ir.Dist, dims, env: Env, name, kwargs):
 
 def _wrapped(dist: ir.Wrapped, dims, env: Env, name, kwargs):
     inner = _simple(dist.inner, dims, env, None, {})
-    bounds = {k: align(lower_expr(b, env), b.dims, tuple(dims))
+    lower = lower_expr if dist.discrete else lower_real
+    bounds = {k: align(lower(b, env), b.dims, tuple(dims))
               for k, b in (("lower", dist.lower), ("upper", dist.upper)) if b is not None}
     cls = getattr(pm, dist.kind)
     if name is None:
