@@ -65,6 +65,22 @@ class Model:
         """The PyMC model on ``data`` (the model's default data when ``None``)."""
         return driver.build(self.ir, self.bind(data), generated=generated).pm_model
 
+    def set_data(self, pm_model, data: Any) -> list:
+        """Re-bind a PyMC model built by :meth:`build` to new ``data`` of the same shapes, in place.
+
+        Every data container (covariates, observed data, factor codes) takes the
+        new values; the model and the functions already compiled from it (logp,
+        gradient) see them without rebuilding or recompiling.  Dims keep their
+        sizes and coordinates, factors their fit-time levels.  Returns the
+        warnings about the new data; raises :class:`~ppl.PplError` (the model
+        keeps its data) when a size differs, values are missing, an observed
+        variable is left out, or an index is out of range.  See
+        :func:`ppl.backend.rebind.set_data`.
+        """
+        from .backend.rebind import set_data
+
+        return set_data(pm_model, self.bind(data))
+
     # ------------------------------------------------------------ inference
     def sample(self, data: Any = None, *, engine: str | None = None, method: str = "nuts", draws: int = 1000,
                tune: int = 1000, chains: int = 4, seed: int | None = None, progressbar: bool = True,

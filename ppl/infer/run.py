@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import driver
 from ..data.bind import BoundData, data_hash
+from ..semantics import ir
 from .mcmc import MCMCConfig, check_config, run_mcmc
 
 __all__ = ["sample", "predict", "provenance"]
@@ -116,7 +117,10 @@ def predict(model, result, bound: BoundData, *, seed=None, progressbar=False):
     names = list(bound.left_out) + [n.name for n in model.ir.nodes
                                     if n.name in model.ir.generated or getattr(n, "role", None) == "derived"]
     names = [n for n in dict.fromkeys(names) if n in full.named_vars]
-    out = pm.sample_posterior_predictive(result, model=full, var_names=names, random_seed=seed,
-                                         progressbar=progressbar, predictions=True)
+    # drawn afresh even where the fit's posterior holds them (generated quantities are merged into it):
+    # PyMC otherwise copies trace values, of the fit-time shapes
+    drawn = [n for n in names if n in bound.left_out or isinstance(model.ir.node(n), ir.RandomVar)]
+    out = pm.sample_posterior_predictive(result, model=full, var_names=names, sample_vars=drawn,
+                                         random_seed=seed, progressbar=progressbar, predictions=True)
     out.attrs.update(provenance(model, bound, {"predict": True, "seed": seed}))
     return out
