@@ -15,9 +15,7 @@ from ppl.infer.jax_graph import enable_x64, jax_model
 from tests.conftest import MODELS
 
 pytestmark = pytest.mark.filterwarnings("ignore")
-HEAVY = {"varying_slopes_lkj"}  # its PyMC logp compile needs >20 GB beside another worker (see test_models_logp)
-NAMES = [pytest.param(p.stem, marks=pytest.mark.slow) if p.stem in HEAVY else p.stem
-         for p in sorted(MODELS.glob("*.ppl"))]
+NAMES = [p.stem for p in sorted(MODELS.glob("*.ppl"))]
 
 
 def _points(pm_model, rng, n=5):
