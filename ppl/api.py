@@ -66,14 +66,22 @@ class Model:
         return driver.build(self.ir, self.bind(data), generated=generated).pm_model
 
     # ------------------------------------------------------------ inference
-    def sample(self, data: Any = None, *, engine: str = "nutpie", method: str = "nuts", draws: int = 1000,
-               tune: int = 1000, chains: int = 4, seed: int | None = None, progressbar: bool = True):
-        """Sample the posterior with MCMC; return an xarray DataTree."""
-        from .infer.mcmc import MCMCConfig
+    def sample(self, data: Any = None, *, engine: str | None = None, method: str = "nuts", draws: int = 1000,
+               tune: int = 1000, chains: int = 4, seed: int | None = None, progressbar: bool = True,
+               target_accept: float = 0.8, device: str = "auto"):
+        """Sample the posterior with MCMC; return an xarray DataTree.
+
+        ``engine``: ``nutpie`` (default for NUTS), ``pymc``, ``numpyro`` or
+        ``blackjax`` (a compiled program cached across processes); ``method``:
+        ``nuts``, ``hmc`` or ``metropolis`` (PyMC's step methods); ``device``
+        (JAX engines): ``auto`` (a GPU when JAX sees one), ``cpu`` or ``gpu``.
+        """
+        from .infer.mcmc import MCMCConfig, resolve_engine
         from .infer.run import sample
 
-        config = MCMCConfig(engine=engine, method=method, draws=draws, tune=tune, chains=chains, seed=seed,
-                            progressbar=progressbar)
+        config = MCMCConfig(engine=resolve_engine(engine, method), method=method, draws=draws, tune=tune,
+                            chains=chains, seed=seed, progressbar=progressbar, target_accept=target_accept,
+                            device=device)
         return sample(self, self.bind(data), config)
 
     def predict(self, result, data: Any, *, seed: int | None = None, progressbar: bool = False):
