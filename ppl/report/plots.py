@@ -24,7 +24,7 @@ from .model import Figure
 __all__ = ["new_figure", "to_png", "figure", "scalar_draws", "worst_mixing", "trace_rank_plot", "energy_plot",
            "pair_plot", "COLORS", "DPI"]
 
-DPI = 80
+DPI = 96
 COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
 BAD = "#d62728"
 

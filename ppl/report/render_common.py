@@ -56,5 +56,5 @@ def settings_line(settings) -> str:
 
 def section_title(section) -> str:
     """The heading of a section: its kind's title and its name."""
-    name = getattr(section, "name", "")
+    name = getattr(section, "name", "") or getattr(section, "model", "")
     return f"{SECTION_TITLES[section.kind]}: {name}" if name else SECTION_TITLES[section.kind]

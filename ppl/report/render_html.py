@@ -28,7 +28,7 @@ color:#222;line-height:1.4}
 h1{margin-bottom:.2rem}h2{border-bottom:1px solid #ccc;padding-bottom:.2rem;margin-top:2rem}
 table{border-collapse:collapse;margin:.6rem 0;font-size:.88rem}
 th,td{border:1px solid #ddd;padding:.2rem .5rem;text-align:right;vertical-align:top}
-th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}td.text{text-align:left}
+th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}td.text,th.text{text-align:left}
 pre{background:#f7f7f7;border:1px solid #e3e3e3;padding:.6rem;overflow-x:auto;font-size:.85rem}
 .ln{color:#999;user-select:none}
 .badge{display:inline-block;padding:.05rem .5rem;border-radius:.6rem;font-weight:600;font-size:.85rem;color:#fff}
@@ -82,7 +82,7 @@ def _check_row(c: Check) -> str:
 def _checks(checks) -> str:
     if not checks:
         return ""
-    head = "<tr><th>check</th><th>verdict</th><th>value</th><th>result</th><th>threshold</th><th>sources</th></tr>"
+    head = "<tr><th>check</th><th>verdict</th><th>value</th><th class="text">result</th><th class="text">threshold</th><th class="text">sources</th></tr>"
     return f"<table><thead>{head}</thead><tbody>{''.join(_check_row(c) for c in checks)}</tbody></table>"
 
 
@@ -152,7 +152,7 @@ def _headline(report: Report) -> str:
     h = report.headline
     rows = "".join(f"<tr><td>{esc(r.name)}</td><td>{_badge(r.verdict, r.trust)}</td>"
                    f'<td class="text">{esc("; ".join(r.reasons) or "all checks pass")}</td></tr>' for r in h.runs)
-    table = f"<table><thead><tr><th>run</th><th>verdict</th><th>why</th></tr></thead><tbody>{rows}</tbody></table>" \
+    table = f"<table><thead><tr><th>run</th><th>verdict</th><th class="text">why</th></tr></thead><tbody>{rows}</tbody></table>" \
         if h.runs else ""
     advice = ("<p><b>What to do:</b></p><ul>" + "".join(f"<li>{esc(a)}</li>" for a in h.advice) + "</ul>") \
         if h.advice else ""
