@@ -50,10 +50,19 @@ def _stacked(ds, names) -> dict[str, np.ndarray]:
 
 def simulate_prior(pm_model, reps: int, seed: int | None = None, parameters=None) -> Simulation:
     """``reps`` prior draws of ``parameters`` (default: all) and observed data simulated from each."""
+    import logging
+
     import pymc as pm
 
     params = list(parameters or default_parameters(pm_model))
     observed = list(observed_shared(pm_model))
-    prior = pm.sample_prior_predictive(draws=reps, model=pm_model, random_seed=seed, var_names=params + observed)
+    logger = logging.getLogger("pymc")
+    level = logger.level
+    logger.setLevel(logging.WARNING)  # no "Sampling: [...]" line per study
+    try:
+        prior = pm.sample_prior_predictive(draws=reps, model=pm_model, random_seed=seed,
+                                           var_names=params + observed)
+    finally:
+        logger.setLevel(level)
     return Simulation(_stacked(prior["prior"].to_dataset(), params),
                       _stacked(prior["prior_predictive"].to_dataset(), observed))

@@ -5,10 +5,13 @@ Module-level functions so that worker processes (spawned, or Dask) can unpickle 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from ppl.diagnostics.fitters import Fit
 
+MODELS = Path(__file__).resolve().parents[2] / "models"
 N_OBS = 10
 
 
