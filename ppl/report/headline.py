@@ -16,10 +16,10 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..diagnostics.checks import Check, Verdict, worst
-from .model import TRUST, CalibrationSection, Headline, RunSection, RunVerdict
+from .model import TRUST, CalibrationSection, Headline, RunSection, RunVerdict, UnavailableSection
 
 __all__ = ["REPARAMETERIZE", "MORE_DRAWS", "TARGET_ACCEPT", "TREEDEPTH", "FULL_RANK", "NUTS_NOT_VI",
-           "PSIS_CORRECTED", "RULES", "method_family", "run_verdict", "headline"]
+           "PSIS_CORRECTED", "NOT_RUN", "RULES", "method_family", "run_verdict", "headline"]
 
 REPARAMETERIZE = "reparameterize the model (e.g. non-centred hierarchical effects)"
 MORE_DRAWS = "run longer chains (more tuning and more draws) until R-hat and ESS pass"
@@ -28,6 +28,7 @@ TREEDEPTH = "raise the maximum tree depth, or reparameterize"
 FULL_RANK = "use full-rank ADVI instead of mean-field"
 NUTS_NOT_VI = "sample with NUTS instead of VI"
 PSIS_CORRECTED = "use the PSIS-corrected means and sds instead of the raw VI ones"
+NOT_RUN = "not run"
 
 #: (check name, method family, actions when the check warns, actions when it fails)
 RULES: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
@@ -82,13 +83,15 @@ def _for_section(section) -> RunVerdict | None:
         return run_verdict(section.name, section.method, section.checks)
     if isinstance(section, CalibrationSection):
         return run_verdict(section.name, section.method, section.checks)
+    if isinstance(section, UnavailableSection):
+        return RunVerdict(section.name, Verdict.WARN, NOT_RUN, (section.reason,), ())
     return None
 
 
 def _summary(runs: tuple[RunVerdict, ...]) -> str:
     if not runs:
         return "nothing was run: no verdict"
-    groups = {t: [r.name for r in runs if r.trust == t] for t in TRUST.values()}
+    groups = {t: [r.name for r in runs if r.trust == t] for t in (*TRUST.values(), NOT_RUN)}
     parts = [f"{t}: {', '.join(names)}" for t, names in groups.items() if names]
     return "; ".join(parts)
 

@@ -31,7 +31,7 @@ th,td{border:1px solid #ddd;padding:.2rem .5rem;text-align:right;vertical-align:
 th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}td.text,th.text{text-align:left}
 pre{background:#f7f7f7;border:1px solid #e3e3e3;padding:.6rem;overflow-x:auto;font-size:.85rem}
 .ln{color:#999;user-select:none}
-.badge{display:inline-block;padding:.05rem .5rem;border-radius:.6rem;font-weight:600;font-size:.85rem;color:#fff}
+.badge{display:inline-block;white-space:nowrap;padding:.05rem .5rem;border-radius:.6rem;font-weight:600;font-size:.85rem;color:#fff}
 .pass{background:#2e7d32}.warn{background:#ef8f00}.fail{background:#c62828}
 .headline{border:2px solid #999;border-radius:.5rem;padding:.6rem 1rem;margin:1rem 0}
 .headline.pass{border-color:#2e7d32;background:#f1f8f1}.headline.warn{border-color:#ef8f00;background:#fff8ec}
@@ -40,7 +40,7 @@ pre{background:#f7f7f7;border:1px solid #e3e3e3;padding:.6rem;overflow-x:auto;fo
 figure{margin:1rem 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{font-size:.85rem;color:#555;max-width:48rem}
 .note{color:#555;font-size:.9rem}.muted{color:#777;font-size:.8rem}
-details{margin:.4rem 0}summary{cursor:pointer}
+details{margin:.4rem 0}summary{cursor:pointer}td ul{margin:0;padding-left:1.1rem}
 """
 
 
@@ -82,7 +82,8 @@ def _check_row(c: Check) -> str:
 def _checks(checks) -> str:
     if not checks:
         return ""
-    head = "<tr><th>check</th><th>verdict</th><th>value</th><th class="text">result</th><th class="text">threshold</th><th class="text">sources</th></tr>"
+    head = ('<tr><th>check</th><th>verdict</th><th>value</th><th class="text">result</th>'
+            '<th class="text">threshold</th><th class="text">sources</th></tr>')
     return f"<table><thead>{head}</thead><tbody>{''.join(_check_row(c) for c in checks)}</tbody></table>"
 
 
@@ -148,14 +149,18 @@ RENDERERS = {"model": _model, "data": _data, "run": _run, "calibration": _calibr
              "figures": _figure_section, "unavailable": _unavailable}
 
 
+def _list(items) -> str:
+    return "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>" if items else "-"
+
+
 def _headline(report: Report) -> str:
     h = report.headline
     rows = "".join(f"<tr><td>{esc(r.name)}</td><td>{_badge(r.verdict, r.trust)}</td>"
-                   f'<td class="text">{esc("; ".join(r.reasons) or "all checks pass")}</td></tr>' for r in h.runs)
-    table = f"<table><thead><tr><th>run</th><th>verdict</th><th class="text">why</th></tr></thead><tbody>{rows}</tbody></table>" \
-        if h.runs else ""
-    advice = ("<p><b>What to do:</b></p><ul>" + "".join(f"<li>{esc(a)}</li>" for a in h.advice) + "</ul>") \
-        if h.advice else ""
+                   f'<td class="text">{_list(r.reasons) if r.reasons else "all checks pass"}</td>'
+                   f'<td class="text">{_list(r.advice)}</td></tr>' for r in h.runs)
+    head = "<tr><th>run</th><th>verdict</th><th class='text'>why</th><th class='text'>what to do</th></tr>"
+    table = f"<table><thead>{head}</thead><tbody>{rows}</tbody></table>" if h.runs else ""
+    advice = f"<p><b>What to do:</b></p>{_list(h.advice)}" if h.advice else ""
     return (f'<section class="headline {h.verdict.value}" id="verdict"><h2>Verdict {_badge(h.verdict)}</h2>'
             f"<p>{esc(h.summary)}</p>{table}{advice}</section>")
 

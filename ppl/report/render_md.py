@@ -127,9 +127,9 @@ def _headline(report: Report) -> list[str]:
     h = report.headline
     lines = [f"## Verdict: {verdict_label(h.verdict)}", "", _inline(h.summary), ""]
     if h.runs:
-        lines += ["| run | verdict | why |", "|---|---|---|"]
-        lines += [f"| {_cell(_inline(r.name))} | **{r.trust}** | {_cell(_inline('; '.join(r.reasons) or 'all checks pass'))} |"
-                  for r in h.runs]
+        lines += ["| run | verdict | why | what to do |", "|---|---|---|---|"]
+        lines += [f"| {_cell(_inline(r.name))} | **{r.trust}** | {_cell(_inline('; '.join(r.reasons) or 'all checks pass'))} "
+                  f"| {_cell(_inline('; '.join(r.advice)) or '-')} |" for r in h.runs]
         lines.append("")
     if h.advice:
         lines += ["What to do:", "", *[f"- {_inline(a)}" for a in h.advice], ""]

@@ -101,6 +101,7 @@ class Limits:
 
     draws: int | None = None
     tune: int | None = None
+    chains: int | None = None
     vi_draws: int | None = None
     steps: int | None = None
     reps: int | None = None
@@ -137,7 +138,8 @@ class Study:
     def limited(self, limits: Limits, why: str) -> "Study":
         """The study with every number capped by ``limits`` (and a note saying so)."""
         runs = tuple(replace(r, draws=_cap(r.n_draws, limits.vi_draws if r.is_vi else limits.draws),
-                             tune=_cap(r.tune, limits.tune), steps=_cap(r.steps, limits.steps)) for r in self.runs)
+                             tune=_cap(r.tune, limits.tune), chains=_cap(r.chains, limits.chains),
+                             steps=_cap(r.steps, limits.steps)) for r in self.runs)
         checks = replace(
             self.checks,
             sbc=tuple(replace(s, reps=_cap(s.reps, limits.reps), draws=_cap(s.draws, limits.rep_draws),
