@@ -17,13 +17,14 @@ __all__ = ["render_markdown", "RENDERERS"]
 _MAX_FLAGGED = 10
 
 
-def _cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
 def _inline(text: str) -> str:
-    """Text from a model or data file, shown as plain text (Markdown and HTML syntax escaped)."""
-    return re.sub(r"([\\`*_{}\[\]<>#|!])", r"\\\1", text)
+    """Text shown as plain text: Markdown and HTML syntax (and table pipes) escaped."""
+    return re.sub(r"([\\`*_{}\[\]<>#|!])", r"\\\1", str(text))
+
+
+def _cell(text: str) -> str:
+    """A table cell: escaped like any text, on one line."""
+    return _inline(text).replace("\n", " ")
 
 
 def _fence(lines) -> list[str]:
@@ -128,8 +129,8 @@ def _headline(report: Report) -> list[str]:
     lines = [f"## Verdict: {verdict_label(h.verdict)}", "", _inline(h.summary), ""]
     if h.runs:
         lines += ["| run | verdict | why | what to do |", "|---|---|---|---|"]
-        lines += [f"| {_cell(_inline(r.name))} | **{r.trust}** | {_cell(_inline('; '.join(r.reasons) or 'all checks pass'))} "
-                  f"| {_cell(_inline('; '.join(r.advice)) or '-')} |" for r in h.runs]
+        lines += [f"| {_cell(r.name)} | **{r.trust}** | {_cell('; '.join(r.reasons) or 'all checks pass')} "
+                  f"| {_cell('; '.join(r.advice) or '-')} |" for r in h.runs]
         lines.append("")
     if h.advice:
         lines += ["What to do:", "", *[f"- {_inline(a)}" for a in h.advice], ""]
