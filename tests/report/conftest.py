@@ -48,7 +48,7 @@ def tiny_limits():
     """Small enough for the default test run, large enough for the eight-schools verdicts to hold."""
     from ppl.report import Limits
 
-    return Limits(draws=300, tune=300, chains=4, vi_draws=4000, steps=5000, reps=8, rep_draws=300)
+    return Limits(draws=500, tune=500, chains=4, vi_draws=4000, steps=5000, reps=8, rep_draws=300)
 
 
 @pytest.fixture(scope="session")
