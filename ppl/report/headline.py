@@ -9,6 +9,9 @@ comparison, not in the headline.
 What to do is chosen by rules (:data:`RULES`): a failed or warning check of
 a given kind, on a given inference method, suggests fixed actions, in the
 order of the table.  The checks' own advice stays beside each check.
+A calibration study (SBC, VSBC) that passed on fewer than
+:data:`MIN_CALIBRATION_REPS` replications is "use with care": its tests
+have too little power for a pass to mean much.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from ..diagnostics.checks import Check, Verdict, worst
 from .model import TRUST, CalibrationSection, Headline, RunSection, RunVerdict, UnavailableSection
 
 __all__ = ["REPARAMETERIZE", "MORE_DRAWS", "TARGET_ACCEPT", "TREEDEPTH", "FULL_RANK", "NUTS_NOT_VI",
-           "PSIS_CORRECTED", "NOT_RUN", "RULES", "method_family", "run_verdict", "headline"]
+           "PSIS_CORRECTED", "NOT_RUN", "MIN_CALIBRATION_REPS", "RULES", "method_family", "run_verdict", "headline"]
 
 REPARAMETERIZE = "reparameterize the model (e.g. non-centred hierarchical effects)"
 MORE_DRAWS = "run longer chains (more tuning and more draws) until R-hat and ESS pass"
@@ -29,6 +32,7 @@ FULL_RANK = "use full-rank ADVI instead of mean-field"
 NUTS_NOT_VI = "sample with NUTS instead of VI"
 PSIS_CORRECTED = "use the PSIS-corrected means and sds instead of the raw VI ones"
 NOT_RUN = "not run"
+MIN_CALIBRATION_REPS = 50  # below it, a passing SBC / VSBC counts as "use with care"
 
 #: (check name, method family, actions when the check warns, actions when it fails)
 RULES: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
@@ -82,10 +86,20 @@ def _for_section(section) -> RunVerdict | None:
     if isinstance(section, RunSection):
         return run_verdict(section.name, section.method, section.checks)
     if isinstance(section, CalibrationSection):
-        return run_verdict(section.name, section.method, section.checks)
+        return _low_power(run_verdict(section.name, section.method, section.checks), section.completed)
     if isinstance(section, UnavailableSection):
         return RunVerdict(section.name, Verdict.WARN, NOT_RUN, (section.reason,), ())
     return None
+
+
+def _low_power(verdict: RunVerdict, completed: int) -> RunVerdict:
+    """A calibration test that passed on few replications is no evidence of calibration: use with care."""
+    if verdict.verdict is not Verdict.PASS or completed >= MIN_CALIBRATION_REPS:
+        return verdict
+    reason = (f"only {completed} replications: passing says little (the tests have little power below "
+              f"{MIN_CALIBRATION_REPS})")
+    return RunVerdict(verdict.name, Verdict.WARN, TRUST[Verdict.WARN], (reason,),
+                      (f"run {MIN_CALIBRATION_REPS * 2} or more replications",))
 
 
 def _summary(runs: tuple[RunVerdict, ...]) -> str:

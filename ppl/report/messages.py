@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..errors import Diagnostic, SourceFile, Span, did_you_mean
 
 __all__ = ["no_input", "unknown_input", "study_syntax", "unknown_key", "missing_key", "wrong_type", "bad_value",
-           "unknown_ref", "missing_file", "duplicate_name", "study_span"]
+           "unknown_ref", "unknown_parameter", "missing_file", "duplicate_name", "study_span"]
 
 
 def study_span(source: SourceFile, pos: tuple[int, int] | None, width: int = 1) -> Span:
@@ -62,6 +62,11 @@ def unknown_ref(span: Span, where: str, kind: str, name: str, known) -> Diagnost
                                          f"define a {kind} first")
     return Diagnostic("E-study-ref", f"{where} names the {kind} `{name}`, which the study does not define", span,
                       hint)
+
+
+def unknown_parameter(span: Span, where: str, name: str, model: str, known) -> Diagnostic:
+    hint = did_you_mean(name, known) or f"parameters and derived quantities of `{model}`: {', '.join(known)}"
+    return Diagnostic("E-study-ref", f"{where}: the model `{model}` has no parameter `{name}`", span, hint)
 
 
 def missing_file(span: Span, where: str, path: str) -> Diagnostic:

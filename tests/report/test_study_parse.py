@@ -64,6 +64,7 @@ def error(text: str, tmp_path: Path) -> str:
 def test_shipped_studies_parse(name):
     s = load_study(str(STUDIES / f"{name}.toml"))
     assert s.title and s.runs and s.seed is not None
+    assert all(v.parameters == ("mu", "tau") for v in s.checks.vsbc)
     assert all(Path(m.file).is_file() for m in s.models)
 
 
@@ -84,6 +85,7 @@ def test_a_good_study(tmp_path):
                                                                        ("b advi", "advi", 10000, True)]
     assert s.checks.ppc is False and s.checks.loo is True
     assert s.checks.vsbc[0].reps == 50 and s.checks.compare[0].runs == ("a nuts", "b advi")
+    assert s.checks.vsbc[0].parameters == ()
     quick = s.limited(QUICK, "why")
     assert quick.runs[0].draws == QUICK.draws and quick.runs[1].draws == QUICK.vi_draws
     assert quick.checks.vsbc[0].reps == QUICK.reps and quick.notes == ("why",)
@@ -106,6 +108,8 @@ def test_a_good_study(tmp_path):
                                                            "names of two or more runs"]),
     ("ppc = false", "ppc = 1", ["s.toml:23:1: error: checks.ppc must be true or false, not an integer"]),
     ("[checks]", "[checks]\nengine = 3", ["s.toml:23:1: error: unknown key `engine` in checks"]),
+    ("reps = 50", 'reps = 50\nparameters = ["mu", "tauu"]', ["s.toml:28:1: error: checks.vsbc[0].parameters: the "
+                                                              "model `b` has no parameter `tauu`", "did you mean `tau`?"]),
     ('title = "t"', 'title = "t', ["s.toml:2:", "error: this study file is not valid TOML"]),
 ])
 def test_mistakes_point_at_the_key(tmp_path, old, new, expected):

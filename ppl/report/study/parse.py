@@ -9,8 +9,8 @@ caret and a hint), exit code 2.  The format is in docs/reports.md; in short::
     [[runs]]                      name, model (required), method, engine, draws, tune,
                                   chains, target_accept, steps, learning_rate, seed
     [checks]                      convergence, khat, loo, ppc (booleans)
-    [[checks.sbc]]                run (required), reps, draws, tune, chains, name
-    [[checks.vsbc]]               run (required), reps, draws, name
+    [[checks.sbc]]                run (required), reps, draws, tune, chains, name, parameters
+    [[checks.vsbc]]               run (required), reps, draws, name, parameters
     [[checks.compare]]            runs (required, 2 or more), method, name
 """
 
@@ -44,8 +44,9 @@ SCHEMAS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
                "ppc": ((bool,), False), "sbc": ((list,), False), "vsbc": ((list,), False),
                "compare": ((list,), False)},
     "sbc": {"run": ((str,), True), "reps": ((int,), False), "draws": ((int,), False), "tune": ((int,), False),
-            "chains": ((int,), False), "name": ((str,), False)},
-    "vsbc": {"run": ((str,), True), "reps": ((int,), False), "draws": ((int,), False), "name": ((str,), False)},
+            "chains": ((int,), False), "name": ((str,), False), "parameters": ((list,), False)},
+    "vsbc": {"run": ((str,), True), "reps": ((int,), False), "draws": ((int,), False), "name": ((str,), False),
+             "parameters": ((list,), False)},
     "compare": {"runs": ((list,), True), "method": ((str,), False), "name": ((str,), False)},
 }
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false", dict: "a table",
@@ -173,14 +174,38 @@ def _ref_run(ctx: _Ctx, path: tuple, name: str, runs: dict, want_vi: bool | None
                                    "SBC calibrates MCMC runs, VSBC variational ones"))
 
 
-def _calibrations(ctx: _Ctx, checks: dict, kind: str, runs: dict) -> tuple:
+def _model_variables(model: ModelSpec) -> list[str]:
+    """Names a calibration can be asked about: the model's parameters and derived quantities (no PyMC)."""
+    from ...api import load
+    from ...semantics import ir
+
+    nodes = load(model.file).ir.nodes
+    return [n.name for n in nodes if (isinstance(n, ir.RandomVar) and n.role == "param")
+            or (isinstance(n, ir.Derived) and n.role == "derived")]
+
+
+def _parameters(ctx: _Ctx, path: tuple, names, model: ModelSpec) -> tuple[str, ...]:
+    if not names or not all(isinstance(n, str) for n in names):
+        raise ctx.fail(M.bad_value(ctx.span(path, len(path[-1])), _where(path), "needs the names of parameters",
+                                   'parameters = ["mu", "tau"]'))
+    known = _model_variables(model)
+    for name in names:
+        if name not in known:
+            raise ctx.fail(M.unknown_parameter(ctx.span(path, len(path[-1])), _where(path), name, model.name, known))
+    return tuple(names)
+
+
+def _calibrations(ctx: _Ctx, checks: dict, kind: str, runs: dict, models: dict) -> tuple:
     out = []
     for i, entry in enumerate(checks.get(kind, [])):
         path = ("checks", kind, i)
         _check_table(ctx, _as_table(ctx, path, entry), kind, path)
         _ref_run(ctx, path + ("run",), entry["run"], runs, want_vi=(kind == "vsbc"))
-        spec = SBCSpec if kind == "sbc" else VSBCSpec
-        out.append(spec(**entry))
+        fields = dict(entry)
+        if "parameters" in fields:
+            model = models[runs[entry["run"]].model]
+            fields["parameters"] = _parameters(ctx, path + ("parameters",), fields["parameters"], model)
+        out.append((SBCSpec if kind == "sbc" else VSBCSpec)(**fields))
     return tuple(out)
 
 
@@ -232,7 +257,8 @@ def parse_study(text: str, path: str) -> Study:
     runs = {r.name: r for r in (_run(ctx, i, t, models) for i, t in enumerate(data["runs"]))}
     checks = _check_table(ctx, data.get("checks", {}), "checks", ("checks",))
     spec = CheckSpec(**{k: checks[k] for k in ("convergence", "khat", "loo", "ppc") if k in checks},
-                     sbc=_calibrations(ctx, checks, "sbc", runs), vsbc=_calibrations(ctx, checks, "vsbc", runs),
+                     sbc=_calibrations(ctx, checks, "sbc", runs, models),
+                     vsbc=_calibrations(ctx, checks, "vsbc", runs, models),
                      compare=_compares(ctx, checks, runs))
     return Study(head["title"], str(Path(path).resolve()), tuple(models.values()), tuple(runs.values()), spec,
                  head.get("description", ""), head.get("seed"), head.get("workers", 1))

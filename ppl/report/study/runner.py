@@ -170,7 +170,8 @@ def _sbc(spec, study: Study, state: _State, index: int, progress: bool):
     options = FitOptions(draws=spec.draws, tune=spec.tune, chains=spec.chains, target_accept=run.target_accept)
     start = time.perf_counter()
     result = sbc(source, reps=spec.reps, engine=run.engine or "nutpie", options=options,
-                 seed=_seed(study, 2000 + index, None), workers=study.workers, progress=progress)
+                 parameters=list(spec.parameters) or None, seed=_seed(study, 2000 + index, None),
+                 workers=study.workers, progress=progress)
     return sbc_section(result, spec.name or f"SBC of {run.name}", run.name, time.perf_counter() - start)
 
 
@@ -185,8 +186,9 @@ def _vsbc(spec, study: Study, state: _State, index: int, progress: bool):
         return UnavailableSection(name, why, UNAVAILABLE_HINT)
     factory = VIFitterFactory(model.ir, source.bound, run.method, run.steps, run.learning_rate, spec.draws)
     start = time.perf_counter()
-    result = vsbc(source, engine=factory, reps=spec.reps, seed=_seed(study, 3000 + index, None),
-                  workers=study.workers, progress=progress, method=run.method)
+    result = vsbc(source, engine=factory, reps=spec.reps, parameters=list(spec.parameters) or None,
+                  seed=_seed(study, 3000 + index, None), workers=study.workers, progress=progress,
+                  method=run.method)
     return vsbc_section(result, name, run.name, run.method, time.perf_counter() - start)
 
 

@@ -55,7 +55,10 @@ class RunSpec:
 
 @dataclass(frozen=True)
 class SBCSpec:
-    """SBC of an MCMC run's engine and model: ``reps`` replications of ``draws`` x ``chains`` each."""
+    """SBC of an MCMC run's engine and model: ``reps`` replications of ``draws`` x ``chains`` each.
+
+    ``parameters``: the variables to calibrate (default: every parameter and derived quantity).
+    """
 
     run: str
     reps: int = 100
@@ -63,6 +66,7 @@ class SBCSpec:
     tune: int = 1000
     chains: int = 2
     name: str = ""
+    parameters: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,7 @@ class VSBCSpec:
     reps: int = 100
     draws: int = 1000
     name: str = ""
+    parameters: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
