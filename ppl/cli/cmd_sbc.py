@@ -72,11 +72,13 @@ def _source(args):
 def _client(address: str | None):
     if address is None:
         return None
-    from distributed import Client
-
     from ..diagnostics import messages as M
     from ..errors import PplError
 
+    try:
+        from distributed import Client
+    except ImportError:
+        raise PplError(M.option("--scheduler needs Dask's distributed package", "pip install 'ppl[dask]'")) from None
     try:
         return Client(address, timeout="20s")
     except (OSError, ValueError) as exc:

@@ -127,3 +127,17 @@ def test_sbc_command(capsys, tmp_path):
 def test_sbc_option_errors(capsys, args, message):
     code, _, err = run(capsys, "sbc", MODELS / "eight_schools_noncentered.ppl", "--quiet", *args)
     assert code == 2 and message in err
+
+
+@pytest.mark.slow
+def test_sbc_on_a_dask_scheduler_over_tcp(capsys):
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp://",
+                      dashboard_address=None) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://")
+        code, out, _ = run(capsys, "sbc", MODELS / "eight_schools_noncentered.ppl", "--reps", 4, "--engine", "pymc",
+                           "--draws", 100, "--tune", 100, "--seed", 1, "--quiet", "--json", "--var", "mu",
+                           "--scheduler", cluster.scheduler_address)
+    result = json.loads(out)["results"][str(MODELS / "eight_schools_noncentered.ppl")]
+    assert code == 0 and result["failures"] == [] and len(result["ranks"]) == 4
