@@ -13,7 +13,6 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from ..diagnostics.checks import Check, worst
 from .headline import headline
 from .model import DataSection, ModelSection, Report, Section, Table
 
@@ -92,7 +91,3 @@ def assemble(title: str, description: str, source: str, sections: Iterable[Secti
     sections = tuple(sections)
     created = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
     return Report(title, description, source, headline(sections), sections, tuple(notes), created, versions())
-
-
-def checks_verdict(checks: Sequence[Check]):
-    return worst(c.verdict for c in checks)

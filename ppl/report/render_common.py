@@ -7,9 +7,20 @@ import math
 from ..diagnostics.checks import Check, Verdict
 from .model import Cell
 
-__all__ = ["fmt", "verdict_label", "check_value", "sources", "settings_line", "SECTION_TITLES", "section_title"]
+__all__ = ["MAX_ROWS", "shown_rows", "fmt", "verdict_label", "check_value", "sources", "settings_line", "SECTION_TITLES", "section_title"]
 
 _LABEL = {Verdict.PASS: "PASS", Verdict.WARN: "WARN", Verdict.FAIL: "FAIL"}
+
+MAX_ROWS = 100  # rows of a table shown in HTML and Markdown; report.json has them all
+
+
+def shown_rows(table) -> tuple[tuple, str]:
+    """The rows to show and a note on the rest (``""`` when every row is shown)."""
+    rest = len(table.rows) - MAX_ROWS
+    if rest <= 0:
+        return table.rows, ""
+    return table.rows[:MAX_ROWS], f"{rest} more rows are in report.json"
+
 
 SECTION_TITLES = {
     "model": "Model", "data": "Data", "run": "Run", "calibration": "Calibration", "comparison": "Comparison",

@@ -16,7 +16,7 @@ import html
 
 from ..diagnostics.checks import Check, Verdict
 from .model import Figure, Report, Table
-from .render_common import fmt, section_title, settings_line, sources, verdict_label
+from .render_common import fmt, shown_rows, section_title, settings_line, verdict_label
 
 __all__ = ["render_html", "esc", "RENDERERS", "CSP"]
 
@@ -57,9 +57,11 @@ def _table(table: Table) -> str:
     if not table.rows:
         return '<p class="note">(empty)</p>'
     head = "".join(f"<th>{esc(c)}</th>" for c in table.columns)
-    body = "".join("<tr>" + "".join(_td(c) for c in row) + "</tr>" for row in table.rows)
+    shown, rest = shown_rows(table)
+    body = "".join("<tr>" + "".join(_td(c) for c in row) + "</tr>" for row in shown)
     caption = f"<caption>{esc(table.title)}</caption>" if table.title else ""
-    return f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    more = f'<p class="note">{esc(rest)}</p>' if rest else ""
+    return f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}"
 
 
 def _td(cell) -> str:

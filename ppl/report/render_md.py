@@ -10,7 +10,7 @@ import re
 
 from ..diagnostics.checks import Check, Verdict
 from .model import Report, Table
-from .render_common import fmt, section_title, settings_line, sources, verdict_label
+from .render_common import fmt, shown_rows, section_title, settings_line, sources, verdict_label
 
 __all__ = ["render_markdown", "RENDERERS"]
 
@@ -38,8 +38,10 @@ def _table(table: Table) -> list[str]:
         return ["(empty)"]
     head = "| " + " | ".join(_cell(c) for c in table.columns) + " |"
     rule = "|" + "|".join("---" for _ in table.columns) + "|"
-    rows = ["| " + " | ".join(_cell(fmt(c)) for c in row) + " |" for row in table.rows]
-    return ([f"*{_inline(table.title)}*", ""] if table.title else []) + [head, rule, *rows]
+    shown, rest = shown_rows(table)
+    rows = ["| " + " | ".join(_cell(fmt(c)) for c in row) + " |" for row in shown]
+    more = ["", f"({rest})"] if rest else []
+    return ([f"*{_inline(table.title)}*", ""] if table.title else []) + [head, rule, *rows] + more
 
 
 def _checks(checks: tuple[Check, ...]) -> list[str]:

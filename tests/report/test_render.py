@@ -89,3 +89,16 @@ def test_volatile_fields_do_not_reach_renderings_when_masked(synthetic):
     changed = replace(synthetic, created="2030-01-01")
     assert render_markdown(changed) != render_markdown(synthetic)  # the stamp is shown ...
     assert "<created>" in render_markdown(synthetic)                # ... and masked in the goldens
+
+
+def test_long_tables_are_cut_in_html_and_markdown_but_not_in_json():
+    from ppl.report.build import assemble
+    from ppl.report.model import DataSection, Table
+    from ppl.report.render_common import MAX_ROWS
+
+    rows = tuple((f"x[{i}]", float(i)) for i in range(MAX_ROWS + 7))
+    report = assemble("t", "", "s", [DataSection("m", "", Table(("variable", "value"), rows))])
+    assert "x[99]" in render_html(report) and "x[100]" not in render_html(report)
+    assert "7 more rows are in report.json" in render_html(report)
+    assert "(7 more rows are in report.json)" in render_markdown(report) and "x\\[100\\]" not in render_markdown(report)
+    assert len(json.loads(render_json(report))["sections"][0]["table"]["rows"]) == MAX_ROWS + 7

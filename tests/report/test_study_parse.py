@@ -9,7 +9,7 @@ import pytest
 
 from ppl.cli import main
 from ppl.errors import PplError
-from ppl.report import QUICK, load_study, parse_study
+from ppl.report import QUICK, load_study
 from ppl.report.study.locate import key_positions
 
 from .conftest import ROOT, STUDIES
