@@ -158,6 +158,17 @@ def radon_varying_intercept(data: dict) -> pm.Model:
     return model
 
 
+def radon_complete_pooling(data: dict) -> pm.Model:
+    """One intercept for all counties: ``log_radon ~ Normal(a + b * floor, sigma_y)``."""
+    floor = float_array(data["floor"])
+    with pm.Model(coords={"obs": _index(len(floor))}) as model:
+        a = pm.Normal("a", mu=0, sigma=10)
+        b = pm.Normal("b", mu=0, sigma=10)
+        sigma_y = pm.HalfNormal("sigma_y", sigma=1)
+        pm.Normal("log_radon", mu=a + b * floor, sigma=sigma_y, observed=float_array(data["log_radon"]), dims="obs")
+    return model
+
+
 def varying_slopes_lkj(data: dict) -> pm.Model:
     """Correlated varying intercepts and slopes, ``b_g = mu_b + diag(tau) L z_g``.
 
@@ -264,6 +275,7 @@ REFERENCES: dict[str, Callable[[dict], pm.Model]] = {
     "linear_regression": linear_regression,
     "logistic_regression": logistic_regression,
     "radon_varying_intercept": radon_varying_intercept,
+    "radon_complete_pooling": radon_complete_pooling,
     "varying_slopes_lkj": varying_slopes_lkj,
     "poisson_glm_offset": poisson_glm_offset,
     "regression_missing": regression_missing,
