@@ -124,7 +124,9 @@ def _wrapped_range(z: ir.RandomVar, dist: ir.Wrapped) -> tuple[ir.Expr, ir.Expr]
 
 
 def _finite_bound(e: ir.Expr | None) -> ir.Expr | None:
-    if e is None or (isinstance(e, ir.Const) and abs(e.value) == float("inf")):
+    """The bound, unless it is absent or a literal infinity (``inf``, ``-inf``)."""
+    inner = e.args[0] if isinstance(e, ir.Apply) and e.fn == "neg" else e
+    if e is None or (isinstance(inner, ir.Const) and abs(inner.value) == float("inf")):
         return None
     return e
 
