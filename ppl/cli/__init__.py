@@ -21,7 +21,7 @@ from ..errors import InternalError, PplError
 
 __all__ = ["main", "COMMANDS"]
 
-COMMANDS = ["check", "show", "sample"]
+COMMANDS = ["check", "show", "sample", "fit"]
 
 
 def _module(name: str):

@@ -1,0 +1,166 @@
+"""When to stop optimising: windowed criteria that must agree.
+
+The ELBO estimate of one step is noisy, so no decision is taken from one
+reading.  Steps are grouped in windows (``VIConfig.window`` steps); at the end
+of each window the ELBO estimates and the iterates of q's parameters are
+averaged, and three criteria are checked:
+
+1. **ELBO flat**: the change of the window-mean ELBO is within
+   ``max(tol_elbo * max(|ELBO|, 1), 2 * se)``, where ``se`` is the standard
+   error of the difference of two window means (from the within-window
+   variance, treating the per-step estimates as independent).  A relative
+   change alone is fooled by noise when |ELBO| is small, a noise band alone
+   when the ELBO is very noisy; the band is the wider of the two.
+2. **Parameters stable**: the window-mean location of q moved by less than
+   ``tol_params`` approximate posterior standard deviations in every
+   coordinate, and every log-scale by less than ``tol_params``.  This is scale
+   free: it asks whether q changed by an amount that matters for the answer.
+3. **Gradient at zero**: the window mean of the ELBO's gradient with respect
+   to q's location, scaled by q's sds (about minus the offset from the
+   optimum, in sds), is within noise of zero in every coordinate: below
+   ``z * se`` (``z`` the two-sided Bonferroni quantile at 5% over the ``d``
+   coordinates) or below ``tol_params``.  Stable parameters alone can be
+   slow progress at a small learning rate; a drift to the optimum shows up
+   here as a gradient that does not average to zero.
+
+A fit has **converged** when all three pass on ``patience`` consecutive
+windows.  When the ELBO has stopped improving but the parameters still move
+or the gradient is not yet zero (the iterates wander around the optimum with
+the step size) for ``patience`` windows, the learning rate is multiplied by
+``lr_decay``, down to ``learning_rate * min_lr_ratio``; the wandering
+shrinks with the step size (the stationarity-then-decrease scheme of Dhaka
+et al. 2020).  The answer is the average of the iterates of the last window
+(Polyak-Ruppert averaging), which removes most of the remaining optimisation
+noise.
+
+References
+----------
+Dhaka, A. K., Catalina, A., Andersen, M. R., Magnusson, M., Huggins, J. H. &
+Vehtari, A. (2020). Robust, accurate stochastic optimization for variational
+inference. NeurIPS 33.
+Polyak, B. T. & Juditsky, A. B. (1992). Acceleration of stochastic
+approximation by averaging. SIAM J. Control Optim. 30(4), 838-855.
+Yao, Y., Vehtari, A., Simpson, D. & Gelman, A. (2018). Yes, but did it work?:
+Evaluating variational inference. ICML, PMLR 80 (on Stan's relative-ELBO rule
+stopping too early).
+"""
+
+from __future__ import annotations
+
+from statistics import NormalDist
+
+__all__ = ["RUNNING", "CONVERGED", "DIVERGED", "STOP_REASONS", "init_monitor", "accumulate", "end_window",
+           "ELBO_SE_BAND", "GRAD_FAMILY_LEVEL", "grad_threshold"]
+
+RUNNING, CONVERGED, DIVERGED = 0, 1, 2
+STOP_REASONS = {RUNNING: "max_steps", CONVERGED: "converged", DIVERGED: "diverged"}
+ELBO_SE_BAND = 2.0  # standard errors of the window-mean difference counted as noise
+GRAD_FAMILY_LEVEL = 0.05  # family-wise level of the zero-gradient test over all coordinates
+
+
+def grad_threshold(d: int) -> float:
+    """Two-sided Bonferroni normal quantile for ``d`` coordinates at level 5%."""
+    return NormalDist().inv_cdf(1.0 - GRAD_FAMILY_LEVEL / (2 * max(d, 1)))
+
+
+def init_monitor(params, lr: float) -> dict:
+    """The convergence monitor's state (a pytree of JAX arrays)."""
+    import jax
+    import jax.numpy as jnp
+
+    zeros = jax.tree.map(jnp.zeros_like, params)
+    d = params["mu"].shape[0]
+    return {
+        "n": jnp.zeros((), jnp.int32), "elbo": jnp.zeros(()), "elbo2": jnp.zeros(()), "params": zeros,
+        "grad": jnp.zeros(d), "grad2": jnp.zeros(d),
+        "prev_valid": jnp.zeros((), bool), "prev_elbo": jnp.zeros(()), "prev_se": jnp.zeros(()),
+        "prev_loc": jnp.zeros(d), "prev_log_sd": jnp.zeros(d),
+        "n_pass": jnp.zeros((), jnp.int32), "n_stall": jnp.zeros((), jnp.int32),
+        "lr": jnp.asarray(lr, jnp.float64), "avg": params,
+    }
+
+
+def accumulate(mon: dict, elbo, grad_mu, params, take) -> dict:
+    """Add one accepted step (ELBO estimate, gradient w.r.t. the location, new iterate) to the window sums."""
+    import jax
+    import jax.numpy as jnp
+
+    e, g = jnp.where(take, elbo, 0.0), jnp.where(take, grad_mu, 0.0)
+    return dict(mon, n=mon["n"] + take.astype(jnp.int32), elbo=mon["elbo"] + e, elbo2=mon["elbo2"] + e**2,
+                grad=mon["grad"] + g, grad2=mon["grad2"] + g**2,
+                params=jax.tree.map(lambda s, p: s + jnp.where(take, p, 0.0), mon["params"], params))
+
+
+def _mean_se(total, total2, n):
+    import jax.numpy as jnp
+
+    mean = total / n
+    return mean, jnp.sqrt(jnp.maximum(total2 / n - mean**2, 0.0) / n)
+
+
+def _elbo_checks(mean, se, mon, config):
+    """(flat, not improving, relative change) of the window-mean ELBO."""
+    import jax.numpy as jnp
+
+    scale = jnp.maximum(jnp.abs(mean), 1.0)
+    change = mean - mon["prev_elbo"]
+    band = jnp.maximum(config.tol_elbo * scale, ELBO_SE_BAND * jnp.sqrt(se**2 + mon["prev_se"] ** 2))
+    return jnp.abs(change) <= band, change <= band, jnp.abs(change) / scale
+
+
+def _moved(loc, log_sd, mon):
+    """How far q moved since the last window: location in sds, log-scales."""
+    import jax.numpy as jnp
+
+    return jnp.maximum(jnp.max(jnp.abs(loc - mon["prev_loc"]) * jnp.exp(-log_sd)),
+                       jnp.max(jnp.abs(log_sd - mon["prev_log_sd"])))
+
+
+def _grad_offset(mon, n, log_sd, d: int, config):
+    """(zero-gradient test passed, largest scaled mean gradient)."""
+    import jax.numpy as jnp
+
+    mean, se = _mean_se(mon["grad"], mon["grad2"], n)
+    sd = jnp.exp(log_sd)
+    offset = jnp.abs(mean) * sd
+    ok = jnp.all((offset <= grad_threshold(d) * se * sd) | (offset <= config.tol_params))
+    return ok, jnp.max(offset)
+
+
+def end_window(mon: dict, family, config):
+    """Check the window that just ended against the previous one.
+
+    Returns the new monitor state, whether the fit converged, and a record of
+    the window: mean ELBO and its se, relative ELBO change, how far q moved
+    (in sds), the largest scaled mean gradient, the learning rate, and whether
+    every criterion passed.
+    """
+    import jax
+    import jax.numpy as jnp
+
+    n = jnp.maximum(mon["n"], 1).astype(jnp.float64)
+    mean, se = _mean_se(mon["elbo"], mon["elbo2"], n)
+    avg = jax.tree.map(lambda s: s / n, mon["params"])
+    loc, log_sd = family.mean(avg), family.log_sd(avg)
+    valid = mon["prev_valid"]
+    flat, not_improving, rel = _elbo_checks(mean, se, mon, config)
+    moved = _moved(loc, log_sd, mon)
+    grad_ok, offset = _grad_offset(mon, n, log_sd, loc.shape[0], config)
+    at_rest = (moved <= config.tol_params) & grad_ok
+    passed = valid & flat & at_rest
+    n_pass = jnp.where(passed, mon["n_pass"] + 1, 0)
+    n_stall = jnp.where(valid & not_improving & ~at_rest, mon["n_stall"] + 1, 0)
+    decay = config.stop_early & (n_stall >= config.patience)
+    floor = config.learning_rate * config.min_lr_ratio
+    lr = jnp.where(decay, jnp.maximum(mon["lr"] * config.lr_decay, floor), mon["lr"])
+    zeros = jax.tree.map(jnp.zeros_like, mon)
+    new = dict(mon, n=zeros["n"], elbo=zeros["elbo"], elbo2=zeros["elbo2"], params=zeros["params"],
+               grad=zeros["grad"], grad2=zeros["grad2"], prev_valid=jnp.ones((), bool), prev_elbo=mean,
+               prev_se=se, prev_loc=loc, prev_log_sd=log_sd, n_pass=n_pass, n_stall=jnp.where(decay, 0, n_stall),
+               lr=lr, avg=avg)
+    converged = config.stop_early & (n_pass >= config.patience)
+    nan = jnp.nan
+    record = {"elbo": mean, "elbo_se": se, "rel_change": jnp.where(valid, rel, nan),
+              "param_change": jnp.where(valid, moved, nan), "grad_offset": offset, "lr": mon["lr"],
+              "passed": passed}
+    return new, converged, record

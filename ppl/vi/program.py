@@ -1,0 +1,215 @@
+"""A compiled variational program: fit one model on many data sets.
+
+:class:`VIProgram` holds the JAX functions of one model (on data of fixed
+shapes), the approximating family and the options.  ``fit(data, key)`` runs
+the optimisation and returns a :class:`VIFit`; ``fit_many`` fits a stack of
+data sets at once with ``jax.vmap``; ``draw`` draws from a fitted
+approximation and evaluates the model at the draws.  Nothing is recompiled
+when the data change (same shapes and dtypes): the calibration checks (VSBC)
+call it many times.
+
+>>> program = compile_program(model, model.bind(), VIConfig())   # doctest: +SKIP
+>>> fit = program.fit(program.data_from(new_bound), seed=1)        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from ..errors import Diagnostic, PplError
+from .convergence import DIVERGED, RUNNING, STOP_REASONS
+from .families import FAMILIES
+from .optimize import init_state, make_window
+
+__all__ = ["VIProgram", "VIFit", "Draws", "data_inputs"]
+
+
+@dataclass(frozen=True)
+class VIFit:
+    """The outcome of one optimisation.
+
+    ``params`` are q's parameters (the average of the last window's iterates);
+    ``elbo`` the per-step ELBO estimates; ``windows`` the per-window record of
+    the convergence check (``elbo``, ``elbo_se``, ``rel_change``,
+    ``param_change``, ``lr``, ``passed``); ``stop_reason`` is ``converged``,
+    ``max_steps`` or ``diverged`` (then ``diverged_step`` is the step).
+    """
+
+    method: str
+    params: dict
+    stop_reason: str
+    steps: int
+    elbo: np.ndarray
+    windows: dict[str, np.ndarray]
+    diverged_step: int | None = None
+    last_params: dict = field(default_factory=dict)
+
+    @property
+    def converged(self) -> bool:
+        return self.stop_reason == "converged"
+
+
+@dataclass(frozen=True)
+class Draws:
+    """Draws from q and the model evaluated there.
+
+    ``z`` (draws, d) unconstrained; ``log_p`` the model's joint log density at
+    ``z`` (Jacobian included, all data); ``log_q`` q's log density at ``z``;
+    ``loglik`` the elementwise log-likelihood of each observed variable;
+    ``values`` the constrained parameters and derived quantities.  Arrays too
+    large to keep (see ``skipped``) are left out.
+    """
+
+    z: np.ndarray
+    log_p: np.ndarray
+    log_q: np.ndarray
+    loglik: dict[str, np.ndarray]
+    values: dict[str, np.ndarray]
+    skipped: tuple[str, ...] = ()
+
+
+class VIProgram:
+    """One model compiled for variational inference (see the module docstring)."""
+
+    def __init__(self, objective, config, data: tuple[np.ndarray, ...]):
+        import jax
+
+        self.objective = objective
+        self.config = config
+        self.family = FAMILIES[config.method]
+        self.data = data
+        self.traces = 0
+        window = make_window(objective, self.family, config, on_trace=self._count_trace)
+        self._window = jax.jit(window)
+        self._window_many = jax.jit(jax.vmap(window))
+        self._init = jax.jit(lambda key: init_state(objective, self.family, config, key))
+        self._eval_fns: dict[str, Callable] = {}
+
+    def _count_trace(self) -> None:
+        self.traces += 1
+
+    # ------------------------------------------------------------------ data
+    @property
+    def data_names(self) -> tuple[str, ...]:
+        return self.objective.data_names
+
+    def data_shapes(self) -> tuple[tuple[int, ...], ...]:
+        return tuple(np.shape(x) for x in self.data)
+
+    def data_from(self, values: dict[str, np.ndarray]) -> tuple[np.ndarray, ...]:
+        """The program's data inputs from a mapping (e.g. ``BoundData.values``).
+
+        Shapes must be those the program was compiled for; dtypes are cast.
+        """
+        return data_inputs(self.objective, values)
+
+    # ------------------------------------------------------------------- fit
+    def _n_windows(self) -> int:
+        return math.ceil(self.config.steps / self.config.window)
+
+    def fit(self, data=None, seed=None, *, key=None, progress: Callable | None = None) -> VIFit:
+        """Optimise q on ``data`` (default: the data the program was built with).
+
+        ``progress(steps_done, total_steps, record, finished)`` is called after each window.
+        """
+        import jax
+
+        data = self.data if data is None else data
+        key = _key(seed) if key is None else key
+        state = self._init(key)
+        device_data = tuple(jax.numpy.asarray(x) for x in data)
+        elbos, records = [], []
+        for _ in range(self._n_windows()):
+            state, elbo, record = self._window(state, device_data)
+            elbos.append(elbo)
+            records.append(record)
+            done = int(state["status"]) != RUNNING
+            if progress is not None:
+                progress(int(state["step"]), self._n_windows() * self.config.window, record, done)
+            if done:
+                break
+        return _to_fit(self.config.method, jax.device_get(state), jax.device_get(elbos), jax.device_get(records))
+
+    def fit_many(self, data_stack, seeds) -> list[VIFit]:
+        """Fit a stack of data sets at once (``jax.vmap``): each input has a
+        leading axis over data sets; ``seeds`` one seed per data set."""
+        import jax
+
+        keys = jax.numpy.stack([_key(s) for s in seeds])
+        state = jax.vmap(self._init)(keys)
+        data = tuple(jax.numpy.asarray(x) for x in data_stack)
+        elbos, records = [], []
+        for _ in range(self._n_windows()):
+            state, elbo, record = self._window_many(state, data)
+            elbos.append(elbo)
+            records.append(record)
+            if bool(np.all(np.asarray(state["status"]) != RUNNING)):
+                break
+        state, elbos, records = jax.device_get((state, elbos, records))
+        return [_to_fit(self.config.method, _index(state, i), [e[i] for e in elbos], [_index(r, i) for r in records])
+                for i in range(len(keys))]
+
+    # ----------------------------------------------------------------- draws
+    def draw(self, fit: VIFit, draws: int, seed=None, *, data=None, key=None) -> Draws:
+        """``draws`` draws from the fitted q and the model evaluated at them."""
+        from .evaluate import evaluate
+
+        data = self.data if data is None else data
+        key = _key(seed) if key is None else key
+        return evaluate(self, fit.params, data, key, draws)
+
+
+def _full_shape(objective, i: int) -> tuple[int, ...]:
+    shape = list(np.shape(objective.data_values[i]))
+    batch = objective.batch
+    if batch is not None and batch.axes[i] is not None:
+        shape[batch.axes[i]] = batch.total
+    return tuple(shape)
+
+
+def data_inputs(objective, values: dict[str, np.ndarray]) -> tuple[np.ndarray, ...]:
+    """The data inputs of ``objective`` taken from ``values``, checked against the compiled shapes
+    (all rows of the minibatch dim), cast to the compiled dtypes."""
+    out = []
+    for i, (name, ref) in enumerate(zip(objective.data_names, objective.data_values)):
+        if name not in values:
+            raise PplError(Diagnostic("E-vi-data", f"re-fitting needs the data `{name}`"))
+        arr, shape = np.asarray(values[name]), _full_shape(objective, i)
+        if arr.shape != shape:
+            raise PplError(Diagnostic("E-vi-data", f"re-fitting needs `{name}` of shape {list(shape)} "
+                                      f"(the compiled shape), got {list(arr.shape)}",
+                                      hint="data of another shape need a new program"))
+        out.append(arr.astype(ref.dtype, copy=False))
+    return tuple(out)
+
+
+def _key(seed):
+    import jax
+
+    if seed is None:
+        seed = int(np.random.SeedSequence().generate_state(1)[0])
+    return jax.random.PRNGKey(int(seed) % 2**32)
+
+
+def _index(tree, i):
+    import jax
+
+    return jax.tree.map(lambda x: x[i], tree)
+
+
+def _to_fit(method: str, state, elbos, records) -> VIFit:
+    steps = int(state["step"])
+    status = int(state["status"])
+    elbo = np.concatenate([np.asarray(e) for e in elbos])
+    elbo = elbo[:steps + 1] if status == DIVERGED else elbo[:steps]  # a diverged fit keeps its bad step
+    n_windows = len(records) if status != DIVERGED else max(len(records) - 1, 0)
+    windows = {k: np.asarray([r[k] for r in records[:n_windows]]) for k in (records[0] if records else {})}
+    params = {k: np.asarray(v) for k, v in state["mon"]["avg"].items()}
+    last = {k: np.asarray(v) for k, v in state["params"].items()}
+    bad = int(state["bad_step"])
+    return VIFit(method, params, STOP_REASONS[status], steps, elbo, windows,
+                 diverged_step=bad if bad >= 0 else None, last_params=last)
