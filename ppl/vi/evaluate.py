@@ -28,23 +28,44 @@ def _point_fn(objective):
     return point
 
 
-def _mapped(program, name: str, fn):
-    """A jitted ``fn`` mapped over draws, cached on the program (compiled once per shape)."""
-    import jax
-
+def _cached(program, name, make):
+    """A jitted function cached on the program (compiled once per input shape)."""
     if name not in program._eval_fns:
-        program._eval_fns[name] = jax.jit(
-            lambda Z, *args: jax.lax.map(lambda z: fn(z, *args), Z, batch_size=_MAP_BATCH))
+        program._eval_fns[name] = make()
     return program._eval_fns[name]
 
 
-def _sample_q(program, params, key, n):
+def _over_draws(fn):
+    import jax
+
+    return lambda Z, *args: jax.lax.map(lambda z: fn(z, *args), Z, batch_size=_MAP_BATCH)
+
+
+def _sampler(program, n: int):
+    """``(params, key) -> (z, log_q)``: ``n`` draws from q."""
     import jax
 
     family, d = program.family, program.objective.layout.size
-    jparams = jax.tree.map(jax.numpy.asarray, params)
-    z = family.transform(jparams, jax.random.normal(key, (n, d)))
-    return z, jax.vmap(lambda zz: family.log_q(jparams, zz))(z)
+
+    def sample(params, key):
+        z = family.transform(params, jax.random.normal(key, (n, d)))
+        return z, jax.vmap(lambda zz: family.log_q(params, zz))(z)
+
+    return sample
+
+
+def _full_fn(program, n: int):
+    """One compiled function: draws, log_q and the model at every draw, all data."""
+    import jax
+
+    sample, point = _sampler(program, n), _over_draws(_point_fn(program.objective))
+
+    def full(params, key, data):
+        z, log_q = sample(params, key)
+        glob, local, loglik, values = point(z, data)
+        return z, log_q, glob + local, loglik, values
+
+    return jax.jit(full)
 
 
 def evaluate(program, params, data, key, n: int):
@@ -53,26 +74,22 @@ def evaluate(program, params, data, key, n: int):
 
     from .program import Draws
 
-    z, log_q = _sample_q(program, params, key, n)
+    params = jax.tree.map(jax.numpy.asarray, params)
     data = tuple(jax.numpy.asarray(x) for x in data)
     if program.objective.batch is None:
-        log_p, loglik, values = _evaluate_full(program, z, data)
+        fn = _cached(program, ("full", n), lambda: _full_fn(program, n))
+        z, log_q, log_p, loglik, values = jax.device_get(fn(params, key, data))
+        loglik = [x if x.size <= LOGLIK_MAX_ELEMENTS else None for x in loglik]
     else:
+        z, log_q = jax.device_get(_cached(program, ("q", n), lambda: jax.jit(_sampler(program, n)))(params, key))
         log_p, loglik, values = _evaluate_chunked(program, z, data)
     obj = program.objective
     loglik = dict(zip(obj.loglik_names, loglik))
     values = dict(zip(obj.value_names, values))
     skipped = tuple(k for k, v in {**loglik, **values}.items() if v is None)
     return Draws(np.asarray(z), np.asarray(log_p), np.asarray(log_q),
-                 {k: v for k, v in loglik.items() if v is not None},
-                 {k: v for k, v in values.items() if v is not None}, skipped)
-
-
-def _evaluate_full(program, z, data):
-    fn = _mapped(program, "full", _point_fn(program.objective))
-    glob, local, loglik, values = fn(z, data)
-    keep = [np.asarray(x) if x.size <= LOGLIK_MAX_ELEMENTS else None for x in loglik]
-    return np.asarray(glob + local), keep, [np.asarray(v) for v in values]
+                 {k: np.asarray(v) for k, v in loglik.items() if v is not None},
+                 {k: np.asarray(v) for k, v in values.items() if v is not None}, skipped)
 
 
 # ------------------------------------------------------------------ minibatch
@@ -121,9 +138,12 @@ def _local_sum(loglik, axes, drop, n):
 
 
 def _evaluate_chunked(program, z, data):
+    import jax
+
     obj, batch, n = program.objective, program.objective.batch, z.shape[0]
     point = _point_fn(obj)
-    fn = _mapped(program, "block", lambda flat, data, start: point(flat, _slice(batch, data, start)))
+    fn = _cached(program, "block", lambda: jax.jit(_over_draws(
+        lambda flat, data, start: point(flat, _slice(batch, data, start)))))
     log_p, covered, logliks, values = None, 0, None, None
     for start in _block_starts(batch.total, batch.size):
         glob, _, loglik, value = fn(z, data, start)
