@@ -108,12 +108,14 @@ class VIProgram:
         return data_inputs(self.objective, values)
 
     # ------------------------------------------------------------------- fit
-    def _n_windows(self) -> int:
-        return math.ceil(self.config.steps / self.config.window)
+    def _n_windows(self, steps: int | None = None) -> int:
+        return math.ceil((steps or self.config.steps) / self.config.window)
 
-    def fit(self, data=None, seed=None, *, key=None, progress: Callable | None = None) -> VIFit:
+    def fit(self, data=None, seed=None, *, key=None, steps: int | None = None,
+            progress: Callable | None = None) -> VIFit:
         """Optimise q on ``data`` (default: the data the program was built with).
 
+        ``steps`` overrides the configured step limit (no recompilation);
         ``progress(steps_done, total_steps, record, finished)`` is called after each window.
         """
         import jax
@@ -123,13 +125,14 @@ class VIProgram:
         state = self._init(key)
         device_data = tuple(jax.numpy.asarray(x) for x in data)
         elbos, records = [], []
-        for _ in range(self._n_windows()):
+        n_windows = self._n_windows(steps)
+        for _ in range(n_windows):
             state, elbo, record = self._window(state, device_data)
             elbos.append(elbo)
             records.append(record)
             done = int(state["status"]) != RUNNING
             if progress is not None:
-                progress(int(state["step"]), self._n_windows() * self.config.window, record, done)
+                progress(int(state["step"]), n_windows * self.config.window, record, done)
             if done:
                 break
         return _to_fit(self.config.method, jax.device_get(state), jax.device_get(elbos), jax.device_get(records))
