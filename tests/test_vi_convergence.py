@@ -23,8 +23,7 @@ def _window(mon, rng, *, elbo=-50.0, elbo_noise=1.0, loc=0.0, grad_mean=0.0, sd=
     params = {"mu": jnp.full(D, loc), "log_sd": jnp.full(D, np.log(sd))}
     for _ in range(W):
         grad = grad_mean / sd + rng.normal(0, 1 / sd, D)  # scaled gradient: noise of about one sd
-        mon = accumulate(mon, jnp.asarray(elbo + rng.normal(0, elbo_noise)), jnp.asarray(grad), params,
-                         jnp.asarray(True))
+        mon = accumulate(mon, jnp.asarray(elbo + rng.normal(0, elbo_noise)), jnp.asarray(grad), params)
     return end_window(mon, MEAN_FIELD, CONFIG)
 
 

@@ -32,6 +32,8 @@ class VIConfig:
     grad_samples : Monte Carlo draws per gradient estimate.
     window : steps per convergence check; the ELBO and the variational
         parameters are averaged over each window.
+    windows_per_call : windows run by one compiled call (Python runs between
+        calls only: progress bar and stopping).
     patience : consecutive windows on which every criterion must pass.
     tol_elbo : relative change of the window-mean ELBO counted as flat.
     tol_params : change of the window-mean location (in approximate posterior
@@ -53,6 +55,7 @@ class VIConfig:
     batch_dim: str | None = None
     grad_samples: int = 1
     window: int = 100
+    windows_per_call: int = 10
     patience: int = 3
     tol_elbo: float = 1e-3
     tol_params: float = 0.05
@@ -71,7 +74,7 @@ def _option_error(message: str, hint: str | None = None) -> PplError:
     return PplError(Diagnostic("E-option", message, hint=hint))
 
 
-_POSITIVE_INTS = ("steps", "draws", "grad_samples", "window", "patience")
+_POSITIVE_INTS = ("steps", "draws", "grad_samples", "window", "windows_per_call", "patience")
 _POSITIVE_FLOATS = ("learning_rate", "tol_elbo", "tol_params", "init_scale", "min_lr_ratio")
 
 

@@ -80,15 +80,13 @@ def init_monitor(params, lr: float) -> dict:
     }
 
 
-def accumulate(mon: dict, elbo, grad_mu, params, take) -> dict:
-    """Add one accepted step (ELBO estimate, gradient w.r.t. the location, new iterate) to the window sums."""
+def accumulate(mon: dict, elbo, grad_mu, params) -> dict:
+    """Add one step (ELBO estimate, gradient w.r.t. the location, new iterate) to the window sums."""
     import jax
-    import jax.numpy as jnp
 
-    e, g = jnp.where(take, elbo, 0.0), jnp.where(take, grad_mu, 0.0)
-    return dict(mon, n=mon["n"] + take.astype(jnp.int32), elbo=mon["elbo"] + e, elbo2=mon["elbo2"] + e**2,
-                grad=mon["grad"] + g, grad2=mon["grad2"] + g**2,
-                params=jax.tree.map(lambda s, p: s + jnp.where(take, p, 0.0), mon["params"], params))
+    return dict(mon, n=mon["n"] + 1, elbo=mon["elbo"] + elbo, elbo2=mon["elbo2"] + elbo**2,
+                grad=mon["grad"] + grad_mu, grad2=mon["grad2"] + grad_mu**2,
+                params=jax.tree.map(lambda s, p: s + p, mon["params"], params))
 
 
 def _mean_se(total, total2, n):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..errors import NO_SPAN, Diagnostic, Span, did_you_mean
 
-__all__ = ["diverged", "not_converged", "discrete_parameter", "unknown_batch_dim", "ambiguous_batch_dim",
+__all__ = ["diverged", "not_converged", "discrete_parameter", "no_parameters", "unknown_batch_dim", "ambiguous_batch_dim",
            "batch_dim_not_observed", "local_parameter", "batched_missing", "batched_potential",
            "derived_batch_dim"]
 
@@ -34,6 +34,12 @@ def not_converged(steps: int, last_change: float, lr: float) -> Diagnostic:
 def discrete_parameter(span: Span, name: str) -> Diagnostic:
     return Diagnostic("E-vi-discrete", f"`{name}` is a discrete parameter; ADVI fits continuous parameters only",
                       span, "let ppl marginalize it (drop --no-marginalize), or sample with `ppl sample`")
+
+
+def no_parameters() -> Diagnostic:
+    return Diagnostic("E-vi-nothing-to-fit", "the model has no parameters to fit: every random variable is "
+                      "observed or generated", NO_SPAN, "there is no posterior to approximate; "
+                      "`ppl sample` draws the generated quantities")
 
 
 def unknown_batch_dim(dim: str, dims) -> Diagnostic:

@@ -1,9 +1,9 @@
-"""The optimisation loop: Adam on the negative ELBO, one window per call.
+"""The optimisation loop: Adam on the negative ELBO, compiled, a few windows per call.
 
-One call of the compiled window function runs ``VIConfig.window`` steps in a
-``lax.scan`` (no Python between steps) and then the convergence check of
-:mod:`ppl.vi.convergence`; Python only loops over windows, to stop early and
-to update the progress bar.  Everything is a pure function of a state pytree,
+A window is ``VIConfig.window`` steps in a ``lax.scan`` followed by the
+convergence check of :mod:`ppl.vi.convergence`; one compiled call runs up to
+``VIConfig.windows_per_call`` windows (no Python between steps or windows);
+Python only loops over calls, to stop and to update the progress bar.  Everything is a pure function of a state pytree,
 so the same window function is ``jax.vmap``-ed over data sets.
 
 The gradient is the reparameterisation gradient of the ELBO estimate
@@ -13,16 +13,18 @@ closed form (Kucukelbir et al. 2017, eq. 8-10).  A minibatch step draws
 scales their log-likelihood by ``N / batch_size``: an unbiased estimate of
 the full-data log density (Hoffman, Blei, Wang & Paisley 2013, "Stochastic
 variational inference", JMLR 14).  A step whose ELBO or gradient is not
-finite is not applied and stops the fit (``DIVERGED``).
+finite stops the fit (``DIVERGED``): its window is discarded and the state
+before it kept.  Steps do no bookkeeping beyond the window sums; stopping and
+freezing happen per window, which keeps the compiled step small.
 """
 
 from __future__ import annotations
 
 from typing import Callable
 
-from .convergence import DIVERGED, RUNNING, accumulate, end_window, init_monitor
+from .convergence import CONVERGED, DIVERGED, RUNNING, accumulate, end_window, init_monitor
 
-__all__ = ["init_state", "make_window", "minibatch"]
+__all__ = ["init_state", "make_chunk", "minibatch"]
 
 
 def _optimizer():
@@ -62,6 +64,8 @@ def _negative_elbo(objective, family, config) -> Callable:
     def loss(params, key, data):
         eps = jax.random.normal(key, (config.grad_samples, d))
         z = family.transform(params, eps)
+        if config.grad_samples == 1:  # no vmap over one draw: a smaller compiled step
+            return -(objective.logp(z[0], data, scale) + family.entropy(params))
         logp = jax.vmap(lambda zz: objective.logp(zz, data, scale))(z)
         return -(jnp.mean(logp) + family.entropy(params))
 
@@ -98,40 +102,66 @@ def _make_step(objective, family, config) -> Callable:
         updates, opt_state = opt.update(grads, state["opt"], state["params"])
         updates = jax.tree.map(lambda u: -state["mon"]["lr"] * u, updates)
         params = optax.apply_updates(state["params"], updates)
-        running = state["status"] == RUNNING
         ok = jnp.isfinite(elbo) & _all_finite(grads)
-        take = running & ok
-        new = dict(state, key=key, params=_select(take, params, state["params"]),
-                   opt=_select(take, opt_state, state["opt"]), step=state["step"] + take.astype(jnp.int32),
-                   status=jnp.where(running & ~ok, DIVERGED, state["status"]),
-                   bad_step=jnp.where(running & ~ok, state["step"], state["bad_step"]),
-                   mon=accumulate(state["mon"], elbo, -grads["mu"], params, take))
-        return new, jnp.where(running, elbo, jnp.nan)
+        bad = jnp.where((state["bad_step"] < 0) & ~ok, state["step"], state["bad_step"])
+        new = dict(state, key=key, params=params, opt=opt_state, step=state["step"] + 1, bad_step=bad,
+                   mon=accumulate(state["mon"], elbo, -grads["mu"], params))
+        return new, elbo
 
     return step
 
 
-def make_window(objective, family, config, on_trace: Callable | None = None) -> Callable:
-    """``window(state, data) -> (state, elbo[window], record)``: pure, jit- and vmap-able.
+def _window_fn(objective, family, config) -> Callable:
+    """``window(state, data) -> (state, elbo[window], record)``: one window and its check."""
+    import jax
+    import jax.numpy as jnp
 
-    ``on_trace`` is called each time JAX traces the function (tests count
-    compilations with it).
+    step = _make_step(objective, family, config)
+
+    def window(start, data):
+        scanned, elbos = jax.lax.scan(lambda s, _: step(s, data), start, None, length=config.window)
+        mon, converged, record = end_window(scanned["mon"], family, config)
+        diverged = scanned["bad_step"] >= 0
+        status = jnp.where(diverged, DIVERGED, jnp.where(converged, CONVERGED, RUNNING)).astype(jnp.int32)
+        # a fit that diverged keeps the state before this window, and the step it diverged at
+        state = _select(diverged, start, dict(scanned, mon=mon))
+        state = dict(state, status=status, bad_step=scanned["bad_step"])
+        return state, elbos, dict(record, ran=jnp.ones((), bool))
+
+    return window
+
+
+def make_chunk(objective, family, config, on_trace: Callable | None = None) -> Callable:
+    """``chunk(state, data, limit) -> (state, elbo[k * window], records[k])``: pure, jit- and vmap-able.
+
+    Runs up to ``config.windows_per_call`` windows in one compiled call,
+    skipping (``lax.cond``) the windows after the fit stopped or reached
+    ``limit`` steps: fewer calls from Python, whose cost per call would
+    otherwise dominate small models.  ``on_trace`` is called each time JAX
+    traces the function (tests count compilations with it).
     """
     import jax
     import jax.numpy as jnp
 
-    from .convergence import CONVERGED
+    window = _window_fn(objective, family, config)
 
-    step = _make_step(objective, family, config)
-
-    def window(state, data):
-        if on_trace is not None:
-            on_trace()
-        state, elbos = jax.lax.scan(lambda s, _: step(s, data), state, None, length=config.window)
-        running = state["status"] == RUNNING
-        mon, converged, record = end_window(state["mon"], family, config)
-        state = dict(state, mon=_select(running, mon, state["mon"]),
-                     status=jnp.where(running & converged, CONVERGED, state["status"]))
+    def skipped(state, data):
+        shapes = jax.eval_shape(window, state, data)
+        elbos = jnp.full(shapes[1].shape, jnp.nan)
+        record = {k: jnp.zeros(v.shape, v.dtype) if v.dtype == bool else jnp.full(v.shape, jnp.nan, v.dtype)
+                  for k, v in shapes[2].items()}
         return state, elbos, record
 
-    return window
+    def chunk(state, data, limit):
+        if on_trace is not None:
+            on_trace()
+
+        def one(s, _):
+            go = (s["status"] == RUNNING) & (s["step"] < limit)
+            s, elbos, record = jax.lax.cond(go, window, skipped, s, data)
+            return s, (elbos, record)
+
+        state, (elbos, records) = jax.lax.scan(one, state, None, length=config.windows_per_call)
+        return state, elbos.reshape(-1), records
+
+    return chunk

@@ -23,7 +23,7 @@ import numpy as np
 from ..errors import Diagnostic, PplError
 from .convergence import DIVERGED, RUNNING, STOP_REASONS
 from .families import FAMILIES
-from .optimize import init_state, make_window
+from .optimize import init_state, make_chunk
 
 __all__ = ["VIProgram", "VIFit", "Draws", "data_inputs"]
 
@@ -83,9 +83,9 @@ class VIProgram:
         self.family = FAMILIES[config.method]
         self.data = data
         self.traces = 0
-        window = make_window(objective, self.family, config, on_trace=self._count_trace)
-        self._window = jax.jit(window)
-        self._window_many = jax.jit(jax.vmap(window))
+        chunk = make_chunk(objective, self.family, config, on_trace=self._count_trace)
+        self._chunk = jax.jit(chunk)
+        self._chunk_many = jax.jit(jax.vmap(chunk, in_axes=(0, 0, None)))
         self._init = jax.jit(lambda key: init_state(objective, self.family, config, key))
         self._eval_fns: dict[str, Callable] = {}
 
@@ -108,36 +108,34 @@ class VIProgram:
         return data_inputs(self.objective, values)
 
     # ------------------------------------------------------------------- fit
-    def _n_windows(self, steps: int | None = None) -> int:
-        return math.ceil((steps or self.config.steps) / self.config.window)
+    def _limit(self, steps: int | None) -> int:
+        """The step limit: ``steps`` rounded up to whole windows."""
+        window = self.config.window
+        return math.ceil((steps or self.config.steps) / window) * window
 
     def fit(self, data=None, seed=None, *, key=None, steps: int | None = None,
             progress: Callable | None = None) -> VIFit:
         """Optimise q on ``data`` (default: the data the program was built with).
 
         ``steps`` overrides the configured step limit (no recompilation);
-        ``progress(steps_done, total_steps, record, finished)`` is called after each window.
+        ``progress(steps_done, total_steps, record, finished)`` is called after each call.
         """
         import jax
 
-        data = self.data if data is None else data
-        key = _key(seed) if key is None else key
-        state = self._init(key)
-        device_data = tuple(jax.numpy.asarray(x) for x in data)
-        elbos, records = [], []
-        n_windows = self._n_windows(steps)
-        for _ in range(n_windows):
-            state, elbo, record = self._window(state, device_data)
+        data = tuple(jax.numpy.asarray(x) for x in (self.data if data is None else data))
+        state = self._init(_key(seed) if key is None else key)
+        limit, elbos, records = self._limit(steps), [], []
+        while True:
+            state, elbo, record = jax.device_get(self._chunk(state, data, limit))
             elbos.append(elbo)
             records.append(record)
-            done = int(state["status"]) != RUNNING
+            done = int(state["status"]) != RUNNING or int(state["step"]) >= limit
             if progress is not None:
-                progress(int(state["step"]), n_windows * self.config.window, record, done)
+                progress(int(state["step"]), limit, _last(record), done)
             if done:
-                break
-        return _to_fit(self.config.method, jax.device_get(state), jax.device_get(elbos), jax.device_get(records))
+                return _to_fit(self.config.method, state, elbos, records)
 
-    def fit_many(self, data_stack, seeds) -> list[VIFit]:
+    def fit_many(self, data_stack, seeds, *, steps: int | None = None) -> list[VIFit]:
         """Fit a stack of data sets at once (``jax.vmap``): each input has a
         leading axis over data sets; ``seeds`` one seed per data set."""
         import jax
@@ -145,14 +143,13 @@ class VIProgram:
         keys = jax.numpy.stack([_key(s) for s in seeds])
         state = jax.vmap(self._init)(keys)
         data = tuple(jax.numpy.asarray(x) for x in data_stack)
-        elbos, records = [], []
-        for _ in range(self._n_windows()):
-            state, elbo, record = self._window_many(state, data)
+        limit, elbos, records = self._limit(steps), [], []
+        while True:
+            state, elbo, record = jax.device_get(self._chunk_many(state, data, limit))
             elbos.append(elbo)
             records.append(record)
-            if bool(np.all(np.asarray(state["status"]) != RUNNING)):
+            if np.all((np.asarray(state["status"]) != RUNNING) | (np.asarray(state["step"]) >= limit)):
                 break
-        state, elbos, records = jax.device_get((state, elbos, records))
         return [_to_fit(self.config.method, _index(state, i), [e[i] for e in elbos], [_index(r, i) for r in records])
                 for i in range(len(keys))]
 
@@ -204,15 +201,23 @@ def _index(tree, i):
     return jax.tree.map(lambda x: x[i], tree)
 
 
+def _last(record) -> dict:
+    """The last window that ran in a call's records."""
+    ran = np.flatnonzero(np.asarray(record["ran"]))
+    i = ran[-1] if ran.size else 0
+    return {k: np.asarray(v)[i] for k, v in record.items()}
+
+
 def _to_fit(method: str, state, elbos, records) -> VIFit:
-    steps = int(state["step"])
-    status = int(state["status"])
+    status, bad = int(state["status"]), int(state["bad_step"])
+    steps = bad if status == DIVERGED else int(state["step"])
     elbo = np.concatenate([np.asarray(e) for e in elbos])
     elbo = elbo[:steps + 1] if status == DIVERGED else elbo[:steps]  # a diverged fit keeps its bad step
-    n_windows = len(records) if status != DIVERGED else max(len(records) - 1, 0)
-    windows = {k: np.asarray([r[k] for r in records[:n_windows]]) for k in (records[0] if records else {})}
+    ran = np.concatenate([np.asarray(r["ran"]) for r in records])
+    if status == DIVERGED:  # the window that diverged is not a window of the fit
+        ran[np.flatnonzero(ran)[-1:]] = False
+    windows = {k: np.concatenate([np.asarray(r[k]) for r in records])[ran] for k in records[0] if k != "ran"}
     params = {k: np.asarray(v) for k, v in state["mon"]["avg"].items()}
     last = {k: np.asarray(v) for k, v in state["params"].items()}
-    bad = int(state["bad_step"])
     return VIFit(method, params, STOP_REASONS[status], steps, elbo, windows,
                  diverged_step=bad if bad >= 0 else None, last_params=last)

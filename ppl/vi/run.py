@@ -28,6 +28,8 @@ def resolve_seed(seed: int | None) -> int:
 
 
 def _check_continuous(model, pm_model) -> None:
+    if not pm_model.free_RVs:
+        raise PplError(msg.no_parameters())
     for rv in pm_model.free_RVs:
         if rv.dtype.startswith("int"):
             node = next((n for n in model.ir.nodes if n.name == rv.name), None)
