@@ -36,32 +36,53 @@ def _cached(program, name, make):
 
 
 def _over_draws(fn):
+    """``fn`` mapped over the first axis of ``Z``: one ``vmap`` for a few draws, else
+    ``lax.map`` over blocks of ``_MAP_BATCH`` draws (``Z`` padded to whole blocks, so
+    that one copy of ``fn`` is compiled, not a second one for the remainder)."""
+    import jax
+    import jax.numpy as jnp
+
+    def mapped(Z, *args):
+        n = Z.shape[0]
+        if n <= _MAP_BATCH:
+            return jax.vmap(lambda z: fn(z, *args))(Z)
+        blocks = -(-n // _MAP_BATCH)
+        padded = jnp.concatenate([Z, jnp.zeros((blocks * _MAP_BATCH - n,) + Z.shape[1:], Z.dtype)])
+        out = jax.lax.map(jax.vmap(lambda z: fn(z, *args)), padded.reshape(blocks, _MAP_BATCH, *Z.shape[1:]))
+        return jax.tree.map(lambda x: x.reshape(blocks * _MAP_BATCH, *x.shape[2:])[:n], out)
+
+    return mapped
+
+
+def _normal_draws(key, n: int, d: int) -> np.ndarray:
+    """Standard normal draws seeded by the JAX key, made with NumPy: compiling JAX's
+    threefry sampler for thousands of draws takes longer than drawing them."""
     import jax
 
-    return lambda Z, *args: jax.lax.map(lambda z: fn(z, *args), Z, batch_size=_MAP_BATCH)
+    return np.random.default_rng(np.asarray(jax.random.key_data(key))).standard_normal((n, d))
 
 
-def _sampler(program, n: int):
-    """``(params, key) -> (z, log_q)``: ``n`` draws from q."""
+def _sampler(program):
+    """``(params, eps) -> (z, log_q)``: draws from q."""
     import jax
 
-    family, d = program.family, program.objective.layout.size
+    family = program.family
 
-    def sample(params, key):
-        z = family.transform(params, jax.random.normal(key, (n, d)))
+    def sample(params, eps):
+        z = family.transform(params, eps)
         return z, jax.vmap(lambda zz: family.log_q(params, zz))(z)
 
     return sample
 
 
-def _full_fn(program, n: int):
+def _full_fn(program):
     """One compiled function: draws, log_q and the model at every draw, all data."""
     import jax
 
-    sample, point = _sampler(program, n), _over_draws(_point_fn(program.objective))
+    sample, point = _sampler(program), _over_draws(_point_fn(program.objective))
 
-    def full(params, key, data):
-        z, log_q = sample(params, key)
+    def full(params, eps, data):
+        z, log_q = sample(params, eps)
         glob, local, loglik, values = point(z, data)
         return z, log_q, glob + local, loglik, values
 
@@ -76,12 +97,13 @@ def evaluate(program, params, data, key, n: int):
 
     params = jax.tree.map(jax.numpy.asarray, params)
     data = tuple(jax.numpy.asarray(x) for x in data)
+    eps = _normal_draws(key, n, program.objective.layout.size)
     if program.objective.batch is None:
-        fn = _cached(program, ("full", n), lambda: _full_fn(program, n))
-        z, log_q, log_p, loglik, values = jax.device_get(fn(params, key, data))
+        fn = _cached(program, "full", lambda: _full_fn(program))
+        z, log_q, log_p, loglik, values = jax.device_get(fn(params, eps, data))
         loglik = [x if x.size <= LOGLIK_MAX_ELEMENTS else None for x in loglik]
     else:
-        z, log_q = jax.device_get(_cached(program, ("q", n), lambda: jax.jit(_sampler(program, n)))(params, key))
+        z, log_q = jax.device_get(_cached(program, "q", lambda: jax.jit(_sampler(program)))(params, eps))
         log_p, loglik, values = _evaluate_chunked(program, z, data)
     obj = program.objective
     loglik = dict(zip(obj.loglik_names, loglik))
