@@ -105,7 +105,7 @@ def _make_step(objective, family, config) -> Callable:
         ok = jnp.isfinite(elbo) & _all_finite(grads)
         bad = jnp.where((state["bad_step"] < 0) & ~ok, state["step"], state["bad_step"])
         new = dict(state, key=key, params=params, opt=opt_state, step=state["step"] + 1, bad_step=bad,
-                   mon=accumulate(state["mon"], elbo, -grads["mu"], params))
+                   mon=accumulate(state["mon"], -grads["mu"], params))
         return new, elbo
 
     return step
@@ -120,11 +120,14 @@ def _window_fn(objective, family, config) -> Callable:
 
     def window(start, data):
         scanned, elbos = jax.lax.scan(lambda s, _: step(s, data), start, None, length=config.window)
-        mon, converged, record = end_window(scanned["mon"], family, config)
+        mon, converged, revert, record = end_window(scanned["mon"], elbos, family, config)
         diverged = scanned["bad_step"] >= 0
         status = jnp.where(diverged, DIVERGED, jnp.where(converged, CONVERGED, RUNNING)).astype(jnp.int32)
+        # going back to the best window's q restarts Adam's moments there
+        back = dict(scanned, params=mon["avg"], opt=_optimizer().init(mon["avg"]))
+        state = dict(_select(revert, back, scanned), mon=mon)
         # a fit that diverged keeps the state before this window, and the step it diverged at
-        state = _select(diverged, start, dict(scanned, mon=mon))
+        state = _select(diverged, start, state)
         state = dict(state, status=status, bad_step=scanned["bad_step"])
         return state, elbos, dict(record, ran=jnp.ones((), bool))
 
