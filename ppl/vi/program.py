@@ -23,7 +23,7 @@ import numpy as np
 from ..errors import Diagnostic, PplError
 from .convergence import DIVERGED, RUNNING, STOP_REASONS
 from .families import FAMILIES
-from .optimize import init_state, make_chunk
+from .optimize import init_state, make_chunk, shuffle_rows
 
 __all__ = ["VIProgram", "VIFit", "Draws", "data_inputs"]
 
@@ -108,6 +108,18 @@ class VIProgram:
         return data_inputs(self.objective, values)
 
     # ------------------------------------------------------------------- fit
+    def _prepared(self, data, key, stacked: bool = False) -> tuple:
+        """Device arrays for the optimisation; minibatched data shuffled once (seeded by ``key``)."""
+        import dataclasses
+
+        import jax
+
+        batch = self.objective.batch
+        if batch is not None and stacked:  # one more leading axis: the data sets
+            batch = dataclasses.replace(batch, axes=tuple(None if a is None else a + 1 for a in batch.axes))
+        seed = int(np.asarray(jax.random.key_data(key)).ravel()[-1])
+        return tuple(jax.numpy.asarray(x) for x in shuffle_rows(batch, tuple(data), seed))
+
     def _limit(self, steps: int | None) -> int:
         """The step limit: ``steps`` rounded up to whole windows."""
         window = self.config.window
@@ -122,8 +134,9 @@ class VIProgram:
         """
         import jax
 
-        data = tuple(jax.numpy.asarray(x) for x in (self.data if data is None else data))
-        state = self._init(_key(seed) if key is None else key)
+        key = _key(seed) if key is None else key
+        data = self._prepared(self.data if data is None else data, key)
+        state = self._init(key)
         limit, elbos, records = self._limit(steps), [], []
         while True:
             state, elbo, record = jax.device_get(self._chunk(state, data, limit))
@@ -142,7 +155,7 @@ class VIProgram:
 
         keys = jax.numpy.stack([_key(s) for s in seeds])
         state = jax.vmap(self._init)(keys)
-        data = tuple(jax.numpy.asarray(x) for x in data_stack)
+        data = self._prepared(data_stack, keys[0], stacked=True)
         limit, elbos, records = self._limit(steps), [], []
         while True:
             state, elbo, record = jax.device_get(self._chunk_many(state, data, limit))
