@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..errors import NO_SPAN, Diagnostic, Span, did_you_mean
 
-__all__ = ["diverged", "not_converged", "discrete_parameter", "no_parameters", "unknown_batch_dim", "ambiguous_batch_dim",
+__all__ = ["diverged", "not_converged", "discrete_parameter", "no_parameters", "refit_missing_data", "refit_shape", "unknown_batch_dim", "ambiguous_batch_dim",
            "batch_dim_not_observed", "local_parameter", "batched_missing", "batched_potential",
            "derived_batch_dim"]
 
@@ -40,6 +40,16 @@ def no_parameters() -> Diagnostic:
     return Diagnostic("E-vi-nothing-to-fit", "the model has no parameters to fit: every random variable is "
                       "observed or generated", NO_SPAN, "there is no posterior to approximate; "
                       "`ppl sample` draws the generated quantities")
+
+
+def refit_missing_data(name: str) -> Diagnostic:
+    return Diagnostic("E-vi-data", f"re-fitting needs the data `{name}`", NO_SPAN,
+                      "give every data input the program was compiled with")
+
+
+def refit_shape(name: str, want, got) -> Diagnostic:
+    return Diagnostic("E-vi-data", f"re-fitting needs `{name}` of shape {list(want)} (the compiled shape), got "
+                      f"{list(got)}", NO_SPAN, "data of another shape need a new program (compile_program)")
 
 
 def unknown_batch_dim(dim: str, dims) -> Diagnostic:

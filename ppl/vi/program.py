@@ -20,7 +20,8 @@ from typing import Callable
 
 import numpy as np
 
-from ..errors import Diagnostic, PplError
+from ..errors import PplError
+from . import messages as msg
 from .convergence import DIVERGED, RUNNING, STOP_REASONS
 from .families import FAMILIES
 from .optimize import init_state, make_chunk, shuffle_rows
@@ -190,12 +191,10 @@ def data_inputs(objective, values: dict[str, np.ndarray]) -> tuple[np.ndarray, .
     out = []
     for i, (name, ref) in enumerate(zip(objective.data_names, objective.data_values)):
         if name not in values:
-            raise PplError(Diagnostic("E-vi-data", f"re-fitting needs the data `{name}`"))
+            raise PplError(msg.refit_missing_data(name))
         arr, shape = np.asarray(values[name]), _full_shape(objective, i)
         if arr.shape != shape:
-            raise PplError(Diagnostic("E-vi-data", f"re-fitting needs `{name}` of shape {list(shape)} "
-                                      f"(the compiled shape), got {list(arr.shape)}",
-                                      hint="data of another shape need a new program"))
+            raise PplError(msg.refit_shape(name, shape, arr.shape))
         out.append(arr.astype(ref.dtype, copy=False))
     return tuple(out)
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["build_result", "vi_attrs"]
+__all__ = ["build_result", "vi_attrs", "final_elbo"]
 
 
 def _with_chain(arrays: dict) -> dict:
