@@ -57,7 +57,7 @@ def _labels(prefix: str, codes: np.ndarray) -> list[str]:
 def _standard_normal(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     """Standard normal draws rescaled to sample mean 0 and sd 1 along the first axis.
 
-    Used for the non-centered group effects: with only 10-12 groups, a raw draw
+    Used for the group effects: with only 10-12 groups, a raw draw
     whose sample mean is far from 0 shifts the posterior of the population
     mean away from its true value (an unlucky, not a wrong, truth).
     """
@@ -102,7 +102,7 @@ def radon_varying_intercept(rng: np.random.Generator) -> Simulated:
     b, sigma_y = rng.uniform(-0.8, -0.4), rng.uniform(0.5, 0.9)
     log_radon = a[county] + b * floor + rng.normal(0.0, sigma_y, n_obs)
     data = {"county": _labels("county", county), "floor": floor, "log_radon": _round(log_radon)}
-    truth = {"mu_a": mu_a, "sigma_a": sigma_a, "a_raw": a_raw, "a": a, "b": b, "sigma_y": sigma_y}
+    truth = {"mu_a": mu_a, "sigma_a": sigma_a, "a": a, "b": b, "sigma_y": sigma_y}
     return data, truth
 
 

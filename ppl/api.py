@@ -65,15 +65,39 @@ class Model:
         """The PyMC model on ``data`` (the model's default data when ``None``)."""
         return driver.build(self.ir, self.bind(data), generated=generated).pm_model
 
+    def set_data(self, pm_model, data: Any) -> list:
+        """Re-bind a PyMC model built by :meth:`build` to new ``data`` of the same shapes, in place.
+
+        Every data container (covariates, observed data, factor codes) takes the
+        new values; the model and the functions already compiled from it (logp,
+        gradient) see them without rebuilding or recompiling.  Dims keep their
+        sizes and coordinates, factors their fit-time levels.  Returns the
+        warnings about the new data; raises :class:`~ppl.PplError` (the model
+        keeps its data) when a size differs, values are missing, an observed
+        variable is left out, or an index is out of range.  See
+        :func:`ppl.backend.rebind.set_data`.
+        """
+        from .backend.rebind import set_data
+
+        return set_data(pm_model, self.bind(data))
+
     # ------------------------------------------------------------ inference
-    def sample(self, data: Any = None, *, engine: str = "nutpie", method: str = "nuts", draws: int = 1000,
-               tune: int = 1000, chains: int = 4, seed: int | None = None, progressbar: bool = True):
-        """Sample the posterior with MCMC; return an xarray DataTree."""
-        from .infer.mcmc import MCMCConfig
+    def sample(self, data: Any = None, *, engine: str | None = None, method: str = "nuts", draws: int = 1000,
+               tune: int = 1000, chains: int = 4, seed: int | None = None, progressbar: bool = True,
+               target_accept: float = 0.8, device: str = "auto"):
+        """Sample the posterior with MCMC; return an xarray DataTree.
+
+        ``engine``: ``nutpie`` (default for NUTS), ``pymc``, ``numpyro`` or
+        ``blackjax`` (a compiled program cached across processes); ``method``:
+        ``nuts``, ``hmc`` or ``metropolis`` (PyMC's step methods); ``device``
+        (JAX engines): ``auto`` (a GPU when JAX sees one), ``cpu`` or ``gpu``.
+        """
+        from .infer.mcmc import MCMCConfig, resolve_engine
         from .infer.run import sample
 
-        config = MCMCConfig(engine=engine, method=method, draws=draws, tune=tune, chains=chains, seed=seed,
-                            progressbar=progressbar)
+        config = MCMCConfig(engine=resolve_engine(engine, method), method=method, draws=draws, tune=tune,
+                            chains=chains, seed=seed, progressbar=progressbar, target_accept=target_accept,
+                            device=device)
         return sample(self, self.bind(data), config)
 
     def predict(self, result, data: Any, *, seed: int | None = None, progressbar: bool = False):

@@ -142,20 +142,30 @@ def logistic_regression(data: dict) -> pm.Model:
 
 
 def radon_varying_intercept(data: dict) -> pm.Model:
-    """Varying county intercepts, non-centered: ``a = mu_a + sigma_a * a_raw``."""
+    """Varying county intercepts, centered: ``a ~ Normal(mu_a, sigma_a)``."""
     county, levels = factor_codes(data["county"])
     floor = float_array(data["floor"])
     coords = {"obs": _index(len(county)), "county": levels}
     with pm.Model(coords=coords) as model:
         mu_a = pm.Normal("mu_a", mu=0, sigma=10)
         sigma_a = pm.HalfNormal("sigma_a", sigma=1)
-        a_raw = pm.Normal("a_raw", mu=0, sigma=1, dims="county")
-        a = pm.Deterministic("a", mu_a + sigma_a * a_raw, dims="county")
+        a = pm.Normal("a", mu=mu_a, sigma=sigma_a, dims="county")
         b = pm.Normal("b", mu=0, sigma=10)
         sigma_y = pm.HalfNormal("sigma_y", sigma=1)
         mu = a[county] + b * floor
         log_radon = float_array(data["log_radon"])
         pm.Normal("log_radon", mu=mu, sigma=sigma_y, observed=log_radon, dims="obs")
+    return model
+
+
+def radon_complete_pooling(data: dict) -> pm.Model:
+    """One intercept for all counties: ``log_radon ~ Normal(a + b * floor, sigma_y)``."""
+    floor = float_array(data["floor"])
+    with pm.Model(coords={"obs": _index(len(floor))}) as model:
+        a = pm.Normal("a", mu=0, sigma=10)
+        b = pm.Normal("b", mu=0, sigma=10)
+        sigma_y = pm.HalfNormal("sigma_y", sigma=1)
+        pm.Normal("log_radon", mu=a + b * floor, sigma=sigma_y, observed=float_array(data["log_radon"]), dims="obs")
     return model
 
 
@@ -247,14 +257,15 @@ def bnn(data: dict) -> pm.Model:
 
 
 def linear_regression_predict(data: dict) -> pm.Model:
-    """Simple regression; ``y_new`` is a generated quantity and so not in the model."""
-    x, y = float_array(data["x"]), float_array(data["y"])
+    """Simple regression; ``y_new`` is a generated quantity and so not in the model; ``mu_new`` is."""
+    x, y, x_new = float_array(data["x"]), float_array(data["y"]), float_array(data["x_new"])
     coords = {"obs": _index(len(x)), "new": _index(len(data["x_new"]))}
     with pm.Model(coords=coords) as model:
         alpha = pm.Normal("alpha", mu=0, sigma=10)
         beta = pm.Normal("beta", mu=0, sigma=5)
         sigma = pm.HalfNormal("sigma", sigma=2)
         pm.Normal("y", mu=alpha + beta * x, sigma=sigma, observed=y, dims="obs")
+        pm.Deterministic("mu_new", alpha + beta * x_new, dims="new")
     return model
 
 
@@ -264,6 +275,7 @@ REFERENCES: dict[str, Callable[[dict], pm.Model]] = {
     "linear_regression": linear_regression,
     "logistic_regression": logistic_regression,
     "radon_varying_intercept": radon_varying_intercept,
+    "radon_complete_pooling": radon_complete_pooling,
     "varying_slopes_lkj": varying_slopes_lkj,
     "poisson_glm_offset": poisson_glm_offset,
     "regression_missing": regression_missing,

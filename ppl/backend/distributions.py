@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 import pymc as pm
+from pymc.distributions.transforms import CholeskyCorrTransform
 
 from ..semantics import ir
 from ..semantics.signatures import (CONSUMED, EVENT, MATRIX, MIX_PARAM, STATIC, WEIGHTS,
                                     signature)
-from .expr import Env, align, broadcast_full, lower_expr
+from .expr import Env, align, broadcast_full, lower_expr, lower_real
 
 __all__ = ["make_dist", "make_rv", "ordered_transform"]
 
@@ -40,7 +41,7 @@ def _params(dist: ir.Dist, dims, env: Env) -> dict:
             out[name] = _static(expr if isinstance(expr, ir.SizeOf) else int(expr.value), env)
             continue
         want = _param_dims(kind, dims, dist.event, dist.consumed)
-        value = lower_expr(expr, env)
+        value = (lower_expr if dist.discrete else lower_real)(expr, env)  # see lower_real
         if kind == MIX_PARAM:
             out[name] = broadcast_full(value, expr.dims, want, env)
         else:
@@ -67,12 +68,36 @@ def _simple(dist: ir.Dist, dims, env: Env, name, kwargs):
     cls = getattr(pm, dist.name)
     if name is None:
         return cls.dist(**params, shape=_shape(dims, env))
-    return cls(name, **params, dims=dims or None, **kwargs)
+    extra = _RV_OPTIONS[dist.name](params) if dist.name in _RV_OPTIONS else {}
+    return cls(name, **params, dims=dims or None, **(extra | kwargs))
+
+
+class CholeskyCorr(CholeskyCorrTransform):
+    """PyMC's Cholesky-correlation transform under a name without ``_``.
+
+    PyMC 6.4 names LKJCorr's value variable ``L_cholesky_corr__`` and undoes
+    that with ``get_untransformed_name``, which drops the last three
+    ``_``-separated parts: ``L_cholesky``, not ``L``.  ``pm.sample`` then fails
+    computing the log-likelihood (``compute_log_likelihood``: "exact match
+    required for all data variable names").  Named ``choleskycorr``, the value
+    variable is ``L_choleskycorr__`` -> ``L``; density and Jacobian are PyMC's.
+    """
+
+    name = "choleskycorr"
+
+
+def _lkj_options(params: dict) -> dict:
+    return {"default_transform": CholeskyCorr(n=params["n"], upper=False)}
+
+
+# extra keyword arguments of a named random variable, by distribution
+_RV_OPTIONS = {"LKJCorr": _lkj_options}
 
 
 def _wrapped(dist: ir.Wrapped, dims, env: Env, name, kwargs):
     inner = _simple(dist.inner, dims, env, None, {})
-    bounds = {k: align(lower_expr(b, env), b.dims, tuple(dims))
+    lower = lower_expr if dist.discrete else lower_real
+    bounds = {k: align(lower(b, env), b.dims, tuple(dims))
               for k, b in (("lower", dist.lower), ("upper", dist.upper)) if b is not None}
     cls = getattr(pm, dist.kind)
     if name is None:

@@ -6,48 +6,55 @@ become ``pm.Deterministic``.  With ``generated=False`` the generated
 quantities (and what depends on them) are left out: that is the model the
 inference engines see; :func:`lower` with ``generated=True`` adds them, for
 drawing them per posterior draw.
+
+The data containers are registered with :mod:`ppl.backend.rebind`, so that
+:func:`ppl.backend.rebind.set_data` can re-bind the built model to new data of
+the same shapes without rebuilding or recompiling it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 import pymc as pm
 import pytensor
 import pytensor.tensor as pt
 
 from ..data.bind import BoundData
-from ..errors import Diagnostic, PplError
+from ..errors import Diagnostic
 from ..semantics import ir
 from .distributions import make_rv, ordered_initval, ordered_transform
 from .expr import Env, broadcast_full, lower_expr
+from .rebind import DataBinding, check_gathers, register
 
 __all__ = ["lower", "Lowered"]
 
 
 @dataclass
 class Lowered:
-    """The PyMC model and the warnings found while building it."""
+    """The PyMC model, the warnings found while building it, and its data binding."""
 
     pm_model: pm.Model
     warnings: list[Diagnostic] = field(default_factory=list)
+    binding: DataBinding | None = None
 
 
 def lower(model: ir.Model, data: BoundData, *, generated: bool = False) -> Lowered:
     """Build the PyMC model of ``model`` on bound ``data``."""
     env = Env(dict(data.sizes))
     with pm.Model(coords=data.coords) as pm_model:
-        _data(model, data, env)
+        containers = _data(model, data, env)
         for node in model.nodes:
             if node.name in model.generated and not generated:
                 continue
             _NODES[type(node)](node, env, data)
-    warnings = _check_gathers(env)
-    return Lowered(pm_model, warnings)
+    warnings = check_gathers(env.gathers)
+    binding = DataBinding(model, containers, tuple(env.gathers), data)
+    register(pm_model, binding)
+    return Lowered(pm_model, warnings, binding)
 
 
-def _data(model: ir.Model, data: BoundData, env: Env) -> None:
+def _data(model: ir.Model, data: BoundData, env: Env) -> dict:
     """``pm.Data`` for covariates.  Observed data are shared variables that the
     observed random variable of the same name owns, and a factor that defines
     its own dim is a shared variable too (PyMC names are unique and no
@@ -61,6 +68,7 @@ def _data(model: ir.Model, data: BoundData, env: Env) -> None:
             env.values[decl.name] = pytensor.shared(value, name=decl.name)
         else:
             env.values[decl.name] = pm.Data(decl.name, value, dims=decl.dims or None)
+    return {d.name: env.values[d.name] for d in model.data if d.name in env.values}
 
 
 def _random_var(node: ir.RandomVar, env: Env, data: BoundData) -> None:
@@ -95,27 +103,3 @@ def _potential(node: ir.PotentialNode, env: Env, data: BoundData) -> None:
 
 
 _NODES = {ir.RandomVar: _random_var, ir.Derived: _derived, ir.PotentialNode: _potential}
-
-
-def _check_gathers(env: Env) -> list[Diagnostic]:
-    """Out-of-range data indices are errors; an index never 0 looks 1-based."""
-    warnings = []
-    for tensor, size, expr in env.gathers:
-        values = np.asarray(tensor.eval())
-        span = expr.span if hasattr(expr, "span") else None
-        looks_one_based = values.size and values.min() >= 1 and values.max() <= size
-        if values.size and (values.min() < 0 or values.max() >= size):
-            bad = int(values.max()) if values.max() >= size else int(values.min())
-            hint = "looks 1-based: write `idx - 1`" if looks_one_based else "indices run from 0 to size - 1"
-            raise PplError(Diagnostic("E-index-range", f"index value {bad} is out of range for a dim of size "
-                                      f"{size}", span, hint))
-        if looks_one_based and not _is_factor(expr):
-            warnings.append(Diagnostic("W-index-one-based", "this index never takes the value 0", span,
-                                       "looks 1-based: write `idx - 1`", severity="warning"))
-    return warnings
-
-
-def _is_factor(expr: ir.Expr) -> bool:
-    from ..semantics.types import VType
-
-    return expr.vtype is VType.FACTOR

@@ -1,20 +1,14 @@
 """The posterior summary table and the convergence warnings printed after sampling.
 
-Thresholds: R-hat < 1.01 and bulk/tail ESS >= 100 per chain (Vehtari et al.
-2021, "Rank-normalization, folding, and localization: an improved R-hat",
-Bayesian Analysis 16(2), doi:10.1214/20-BA1221); any divergence is reported.
+The warnings are the convergence checks of :mod:`ppl.diagnostics` (thresholds
+and citations there).
 """
 
 from __future__ import annotations
 
 import json
 
-import numpy as np
-
-__all__ = ["summary_table", "format_summary", "warnings_for", "RHAT_MAX", "ESS_PER_CHAIN_MIN"]
-
-RHAT_MAX = 1.01
-ESS_PER_CHAIN_MIN = 100
+__all__ = ["summary_table", "format_summary", "warnings_for"]
 
 
 def summary_table(result, var_names=None):
@@ -32,31 +26,21 @@ def format_summary(result) -> str:
         return table.to_string()
 
 
-def _divergences(result) -> int:
-    if "sample_stats" not in result.children:
-        return 0
-    stats = result["sample_stats"]
-    return int(np.asarray(stats["diverging"]).sum()) if "diverging" in stats else 0
-
-
 def warnings_for(result) -> list[str]:
-    """Plain-language warnings: divergences, R-hat, ESS, build-time warnings."""
+    """Build-time warnings, then every convergence check that does not pass.
+
+    The checks and thresholds are those of :mod:`ppl.diagnostics` (so
+    ``ppl sample`` and ``ppl diagnose`` agree): R-hat, bulk and tail ESS, MCSE,
+    divergences, tree-depth saturation, E-BFMI, each with its citation in
+    ``docs/diagnostics.md``.
+    """
+    from ..diagnostics.convergence import convergence
+
     out = list(json.loads(result.attrs.get("ppl_warnings", "[]")))
     if "sample_stats" not in result.children:
         return out
-    n_div = _divergences(result)
-    if n_div:
-        out.append(f"warning: {n_div} divergent transitions: the posterior geometry is hard for NUTS; "
-                   "reparameterize (non-centred) or raise target_accept")
-    table = summary_table(result)
-    chains = result["posterior"].sizes.get("chain", 1)
-    bad_rhat = table.index[table["r_hat"] > RHAT_MAX].tolist()
-    if bad_rhat:
-        out.append(f"warning: R-hat > {RHAT_MAX} for {', '.join(map(str, bad_rhat[:8]))}: chains disagree; "
-                   "run longer or reparameterize")
-    low = table.index[(table["ess_bulk"] < ESS_PER_CHAIN_MIN * chains) |
-                      (table["ess_tail"] < ESS_PER_CHAIN_MIN * chains)].tolist()
-    if low:
-        out.append(f"warning: ESS below {ESS_PER_CHAIN_MIN} per chain for {', '.join(map(str, low[:8]))}; "
-                   "draw more samples")
+    for check in convergence(result).checks:
+        if check.verdict.value != "pass":
+            advice = f"; {check.advice}" if check.advice else ""
+            out.append(f"{check.verdict.value}: {check.title}: {check.summary}{advice}")
     return out

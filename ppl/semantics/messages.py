@@ -168,8 +168,15 @@ def factor_arithmetic(span: Span, name: str) -> Diagnostic:
 
 
 def bad_index_type(span: Span, vtype) -> Diagnostic:
-    return _d("E-index-type", f"an index must be an integer, a factor or a Categorical variable, not `{vtype}`",
+    return _d("E-index-type", f"an index must be `int`, `count` or `factor` data or a `Categorical` variable, "
+              f"not `{vtype}`",
               span, "declare the index data `int`, `count` or `factor`")
+
+
+def index_not_data(span: Span, name: str | None) -> Diagnostic:
+    what = f"`{name}` is a random variable" if name else "this index depends on random variables"
+    return _d("E-index-not-data", f"{what}, so it cannot index", span, "index with `int`, `count` or `factor` data (or expressions of data only) or a `Categorical` "
+              "variable; other discrete variables are numbers, not indices")
 
 
 def too_many_indices(span: Span, name: str, dims, count: int) -> Diagnostic:

@@ -9,11 +9,13 @@ marginalization.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 from ..errors import PplError
 from . import ir
 from . import messages as msg
+from .types import Support
 
 
 __all__ = ["assign_roles", "references", "node_refs"]
@@ -69,10 +71,27 @@ def _is_root(node: ir.Node) -> bool:
     return isinstance(node, ir.PotentialNode) or (isinstance(node, ir.RandomVar) and node.role == "observed")
 
 
+_BOUNDED_BELOW = (Support.BOOL, Support.COUNT, Support.POSITIVE_INT)
+
+
 def _finite(dist: ir.DistExpr) -> bool:
+    """Finite support: a finite distribution, or one truncated to a finite range.
+
+    ``Truncated(..., upper=N)`` alone makes a count distribution finite (it is
+    bounded below already); an integer distribution unbounded below needs both.
+    """
     if isinstance(dist, ir.Wrapped):
-        return dist.kind == "Truncated" and dist.upper is not None and dist.lower is not None
+        if dist.kind == "Truncated" and _finite_bound(dist.upper):
+            return dist.inner.support in _BOUNDED_BELOW or _finite_bound(dist.lower) or _finite(dist.inner)
+        return _finite(dist.inner)
     return dist.name in ("Bernoulli", "Categorical", "DiscreteUniform", "Binomial", "BetaBinomial")
+
+
+def _finite_bound(bound: ir.Expr | None) -> bool:
+    """A bound that is given and not a literal infinity (``inf``, ``-inf``)."""
+    if isinstance(bound, ir.Apply) and bound.fn == "neg":
+        return _finite_bound(bound.args[0])
+    return bound is not None and not (isinstance(bound, ir.Const) and math.isinf(bound.value))
 
 
 def _check_discrete_latents(model: ir.Model, generated, marginalize: bool) -> None:

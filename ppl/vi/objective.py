@@ -30,40 +30,22 @@ def enable_x64() -> None:
 
     PyMC's graphs are float64 (``floatX``); running them in float32 loses the
     agreement with PyMC's log density (tested to 1e-8) and makes the ELBO of
-    large data sets (sums of 10^6 terms) inexact.  PyTensor's JAX backend
-    switches the same flag on import when ``floatX`` is float64.
+    large data sets (sums of 10^6 terms) inexact.  The JAX MCMC engines set the
+    same flag (:func:`ppl.infer.jax_graph.enable_x64`).
     """
-    import jax
+    from ..infer.jax_graph import enable_x64 as _enable
 
-    jax.config.update("jax_enable_x64", True)
+    _enable()
 
 
 def enable_compilation_cache() -> None:
     """Keep XLA's compiled programs on disk, so a model fitted again in a new
-    process (``ppl fit`` twice) skips the seconds of compilation.
+    process (``ppl fit`` twice) skips the seconds of compilation: JAX's
+    persistent cache in ``<ppl cache>/xla``, shared with the blackjax engine
+    (:mod:`ppl.infer.cache`; ``$PPL_CACHE_DIR`` moves it)."""
+    from ..infer.cache import enable_xla_cache
 
-    The folder is ``$PPL_JAX_CACHE``, else ``$XDG_CACHE_HOME/ppl/jax`` (default
-    ``~/.cache/ppl/jax``); ``PPL_JAX_CACHE=off`` turns it off.  A cache folder
-    the user already gave JAX is left alone.  PyTensor keeps its compiled C
-    code in ``~/.pytensor`` in the same spirit.  Compilations over 0.2 s are kept
-    (JAX's default, 1 s, would skip most of ours).
-    """
-    import os
-    from pathlib import Path
-
-    import jax
-
-    setting = os.environ.get("PPL_JAX_CACHE", "")
-    if setting.lower() == "off" or jax.config.jax_compilation_cache_dir:
-        return
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    folder = Path(setting) if setting else base / "ppl" / "jax"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return  # a read-only home: compile every time
-    jax.config.update("jax_compilation_cache_dir", str(folder))
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
+    enable_xla_cache()
 
 
 @dataclass(frozen=True)
