@@ -105,3 +105,21 @@ class Model:
         from .infer.run import predict
 
         return predict(self, result, self.bind(data, allow_left_out=True), seed=seed, progressbar=progressbar)
+
+    def fit(self, data: Any = None, *, method: str = "advi", batch_size: int | None = None,
+            batch_dim: str | None = None, steps: int = 20_000, learning_rate: float = 0.05, draws: int = 1000,
+            seed: int | None = None, progressbar: bool = True, **options):
+        """Fit a Gaussian approximation with ADVI (``"advi"`` mean-field or ``"fullrank"``).
+
+        ``batch_size`` subsamples the rows of ``batch_dim`` (minibatch ADVI).
+        Further options (``window``, ``patience``, ``tol_elbo``, ``tol_params``,
+        ``grad_samples``, ``stop_early``, ...) are the fields of
+        :class:`ppl.vi.VIConfig`.  Returns a DataTree: draws from q in
+        ``posterior``, ``log_p``/``log_q`` in ``sample_stats``, the optimisation
+        in ``vi`` (see docs/inference.md).
+        """
+        from .vi import VIConfig, fit
+
+        config = VIConfig(method=method, batch_size=batch_size, batch_dim=batch_dim, steps=steps,
+                          learning_rate=learning_rate, draws=draws, seed=seed, progressbar=progressbar, **options)
+        return fit(self, self.bind(data), config)
