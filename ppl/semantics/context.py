@@ -105,7 +105,11 @@ class Context:
         """Align operands by dim name; match unnamed dims; return union dims and relabelled args."""
         out = []
         for i, arg in enumerate(args):
-            pool = [d for j, other in enumerate(args) if j != i for d in other.dims if d not in arg.dims]
+            if not any(isinstance(d, ir.Anon) for d in arg.dims):
+                out.append(arg)
+                continue
+            pool = list(dict.fromkeys(d for j, other in enumerate(args) if j != i for d in other.dims
+                                      if d not in arg.dims))
             mapping = {}
             for d in arg.dims:
                 if isinstance(d, ir.Anon):
@@ -113,10 +117,8 @@ class Context:
                     if target is not None and (isinstance(target, str) or target.uid < d.uid):
                         mapping[d] = target
             out.append(self.relabel(arg, mapping))
-        dims: list[ir.Dim] = []
-        for arg in out:
-            dims += [d for d in arg.dims if d not in dims]
-        return tuple(dims), out
+        dims = tuple(dict.fromkeys(d for arg in out for d in arg.dims))
+        return dims, out
 
     def fit_to(self, expr: ir.Expr, want: tuple[ir.Dim, ...], span: Span) -> ir.Expr:
         """Relabel ``expr``'s unnamed dims to dims of ``want`` it lacks."""

@@ -12,7 +12,7 @@ from ..errors import Diagnostic, SourceFile, Span
 
 __all__ = [
     "syntax_error", "unclosed_bracket", "unmatched_bracket", "file_too_large",
-    "too_deep", "KEYWORDS", "token_name",
+    "too_deep", "number_out_of_range", "KEYWORDS", "token_name",
 ]
 
 KEYWORDS = ("model", "dim", "data", "let", "potential", "ordered", "and", "or", "not")
@@ -153,11 +153,24 @@ def unmatched_bracket(span: Span, nesting: bool = False) -> Diagnostic:
     return Diagnostic("E-unmatched-bracket", "this closing bracket has no matching opening bracket", span)
 
 
-def file_too_large(source: SourceFile, limit: int) -> Diagnostic:
-    return Diagnostic("E-file-too-large", f"the model file has {len(source.text):,} characters; the limit is {limit:,}",
+def file_too_large(source: SourceFile, limit: int, n_bytes: int | None = None) -> Diagnostic:
+    size = f"{n_bytes:,} bytes" if n_bytes is not None else f"{len(source.text):,} characters"
+    return Diagnostic("E-file-too-large", f"the model file has {size}; the limit is {limit:,} characters",
                       Span(source, 1, 1, 1, 2), "is this really a model file?")
 
 
-def too_deep(source: SourceFile) -> Diagnostic:
-    return Diagnostic("E-too-deep", "the expression is nested too deeply", Span(source, 1, 1, 1, 2),
-                      "split the expression with `let` statements")
+def too_deep(source: SourceFile, span: Span, limit: int) -> Diagnostic:
+    return Diagnostic("E-too-deep", f"the expression is nested too deeply (more than {limit} levels)", span,
+                      "split it with `let` statements; a long sum of terms is `sum(x, dim)` over a dim")
+
+
+def number_out_of_range(span: Span, text: str, is_int: bool) -> Diagnostic:
+    if is_int:
+        return Diagnostic("E-number-range", f"the integer `{_short(text)}` is too large (the limit is 2^63 - 1)",
+                          span, "write a real number such as `1e30` if a real value is meant")
+    return Diagnostic("E-number-range", f"the number `{_short(text)}` is too large for a 64-bit float",
+                      span, "write `inf` for infinity")
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 30 else f"{text[:12]}...{text[-12:]} ({len(text)} characters)"
