@@ -212,6 +212,38 @@ def _check_sizes(model: ir.Model, sizes: dict[str, int]) -> None:
                        "the sizes must agree; check the slice bounds or the data")
 
 
+# ----------------------------------------------------------------- elements
+def _materialized_dims(e: ir.Expr) -> tuple[ir.Dim, ...]:
+    """The dims of the array lowering builds for ``e`` (a contraction over shared dims builds the product)."""
+    return tuple(e.dims) + (e.over,) if isinstance(e, ir.Contract) else tuple(e.dims)
+
+
+def _node_exprs(node: ir.Node) -> tuple[ir.Expr, ...]:
+    return node.dist.children() if isinstance(node, ir.RandomVar) else (node.expr,)
+
+
+def _check_elements(model: ir.Model, sizes: dict[str, int]) -> None:
+    """No variable or intermediate array may exceed :data:`MAX_ELEMENTS` (checked before building anything)."""
+    for node in model.nodes:
+        _check_count(f"`{node.name}`", getattr(node, "dims", ()), sizes, node.span)
+        stack = list(_node_exprs(node))
+        while stack:
+            e = stack.pop()
+            span = getattr(e, "span", None)
+            _check_count("this expression", _materialized_dims(e), sizes,
+                         span if span is not None and span.source is not None else node.span)
+            stack.extend(e.children())
+
+
+def _check_count(what: str, dims, sizes: dict[str, int], span: Span) -> None:
+    shape = [size_of(d, sizes) for d in dims]
+    n = int(np.prod(shape, dtype=object)) if shape else 1
+    if n > MAX_ELEMENTS:
+        listed = ", ".join(f"{ir.dim_label(d)}={k:,}" for d, k in zip(dims, shape))
+        raise _err("E-too-large", f"{what} would have {n:,} elements ({listed}); the limit is {MAX_ELEMENTS:,}",
+                   span, "is a dim much larger than intended, or is this an accidental outer product of two dims?")
+
+
 # ------------------------------------------------------------------ factors
 def _sorted_levels(labels) -> list:
     unique = list(dict.fromkeys(labels.tolist()))
@@ -278,6 +310,7 @@ def bind(model: ir.Model, raw: dict[str, Any], levels: dict[str, list] | None = 
         values[decl.name] = arr.astype(np.int64) if decl.vtype.is_integer and mask is None else arr
     _derived_sizes(model, values, levels, sizes)
     _check_sizes(model, sizes.sizes)
+    _check_elements(model, sizes.sizes)
     _check_early_uses(model, missing)
     all_coords = {d.name: _coords(d.name, sizes.sizes, coords, levels) for d in model.dims}
     declared = {d.name for d in model.data} | {d.name for d in model.dims}

@@ -57,7 +57,16 @@ def _char_hint(char: str) -> str | None:
         "|": "write `or`",
         "&": "write `and`",
         "<": "a comparison needs a value on both sides; `<-` is not assignment: use `~` or `=`",
-    }.get(char)
+        ".": "ppl has no attribute access or methods: names are plain identifiers",
+        "\\": "there is no `\\` line continuation: a statement goes on while a `(` or `[` is open",
+        "\u2212": "this is a Unicode minus sign; write `-`",
+    }.get(char) or _non_ascii_hint(char)
+
+
+def _non_ascii_hint(char: str) -> str | None:
+    if char.isascii():
+        return None
+    return "names are ASCII letters, digits and `_`" if char.isalpha() else "model files use ASCII operators"
 
 
 def _unexpected_char(source: SourceFile, exc: UnexpectedCharacters) -> Diagnostic:
@@ -77,7 +86,11 @@ _FOREIGN = {
     "def": "ppl has no user functions in version 1: use `let` for a reusable expression",
     "import": "model files cannot import anything",
     "return": "ppl has no functions to return from",
+    "from": "model files cannot import anything",
+    "lambda": "ppl has no user functions in version 1: use `let` for a reusable expression",
+    "else": "ppl has no `if` expressions: use `where(cond, a, b)`",
 }
+_FOREIGN["in"] = _FOREIGN["for"]
 
 
 def _line_words(source: SourceFile, tok) -> list[str]:
@@ -90,6 +103,9 @@ def _token_hint(source: SourceFile, tok, expected: set[str]) -> tuple[str, str |
     first = words[0] if words else ""
     if first in _FOREIGN:
         return "E-unsupported-syntax", _FOREIGN[first]
+    foreign = next((w for w in [value] + words if w.rstrip(":") in _FOREIGN), None)
+    if foreign is not None:
+        return "E-unsupported-syntax", _FOREIGN[foreign.rstrip(":")]
     if tok.type == "COMP_OP" and "COMP_OP" not in expected:
         after = source.text[tok.end_pos:tok.end_pos + 1] if tok.end_pos is not None else ""
         if value == "<" and after == "-":
