@@ -43,7 +43,7 @@ def lower(model: ir.Model, data: BoundData, *, generated: bool = False) -> Lower
             if node.name in model.generated and not generated:
                 continue
             _NODES[type(node)](node, env, data)
-    warnings = _check_gathers(env)
+    warnings = list(data.warnings) + _check_gathers(env)
     return Lowered(pm_model, warnings)
 
 
