@@ -74,10 +74,40 @@ class Model:
 
         config = MCMCConfig(engine=engine, method=method, draws=draws, tune=tune, chains=chains, seed=seed,
                             progressbar=progressbar)
-        return sample(self, self.bind(data), config)
+        bound = self.bind(data)
+        try:
+            result = sample(self, bound, config)
+        except RuntimeError:  # PyMC's SamplingError and nutpie's failed start are RuntimeErrors
+            error = self._start_error(bound)
+            if error is None:
+                raise
+            raise error from None
+        return _with_draw_warnings(result, self.ir)
+
+    def _start_error(self, bound):
+        """A located error if the log density is not finite at the start (``None``: not that, or unknown)."""
+        from .backend.numerics import start_error
+
+        try:
+            return start_error(self.ir, driver.build(self.ir, bound).pm_model)
+        except Exception:  # noqa: BLE001 - the diagnosis must never hide the original error
+            return None
 
     def predict(self, result, data: Any, *, seed: int | None = None, progressbar: bool = False):
         """Re-bind to new ``data`` and draw generated quantities and left-out observations per draw."""
         from .infer.run import predict
 
         return predict(self, result, self.bind(data, allow_left_out=True), seed=seed, progressbar=progressbar)
+
+
+def _with_draw_warnings(result, model: ir.Model):
+    """Add a warning per variable with NaN or infinite draws to the result's ``ppl_warnings``."""
+    import json
+
+    from .backend.numerics import nonfinite_draws
+
+    found = nonfinite_draws(model, result)
+    if found:
+        earlier = json.loads(result.attrs.get("ppl_warnings", "[]"))
+        result.attrs["ppl_warnings"] = json.dumps(earlier + [w.render() for w in found])
+    return result
