@@ -132,7 +132,30 @@ class Context:
         return self.relabel(expr, mapping)
 
     def size_from_use(self, dim: str, anon: ir.Anon) -> None:
-        """A sizeless dim takes its size from its first use against an unnamed dim."""
+        """A sizeless dim takes its size from its first use against an unnamed dim.
+
+        Not from a slice of itself (``let y[d] = x[1:]`` with ``x[d]``): the data
+        size ``d`` and the equality is checked when data are bound.
+        """
         decl = self.dims[dim]
-        if decl.size_kind == "data" and decl.from_size is None:
+        if decl.size_kind == "data" and decl.from_size is None and not self._size_uses(anon.size, dim):
             self.dims[dim] = replace(decl, size_kind="slice", from_size=anon.size)
+
+    def _size_uses(self, size: ir.Size, dim: str) -> bool:
+        """Whether ``size`` is computed from ``dim`` (through slices, twins and sizes taken from a use)."""
+        stack: list = [size]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, ir.Anon):
+                stack.append(item.size)
+            elif isinstance(item, ir.SliceSize):
+                stack.append(item.of)
+            elif isinstance(item, str):
+                if item == dim:
+                    return True
+                decl = self.dims.get(item)
+                if decl is not None and decl.size_kind == "twin":
+                    stack.append(decl.source)
+                elif decl is not None and decl.from_size is not None:
+                    stack.append(decl.from_size)
+        return False

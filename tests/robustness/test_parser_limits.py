@@ -92,3 +92,21 @@ def test_bom_and_crlf_are_fine():
 @pytest.mark.parametrize("raw", [b"x ~ Normal(0, 1)\n\xff\n", b"\xc3", b"mu ~ Normal(0, 1) # \xed\xa0\x80\n"])
 def test_non_utf8_is_located(raw):
     assert run_case(raw) == "E-encoding"
+
+
+@pytest.mark.parametrize("text, data, line", [
+    ("dim d\ndata x: real[d]\nlet y[d] = x[1:]\nz = y + 1\n", {"x": [1.0, 2.0, 3.0]}, 3),
+    ("dim a\ndim b\ndata x: real[a]\nlet u[b] = x[1:]\ndata z: real[b]\nlet v[a] = z[1:]\nw = v + 1\n",
+     {"x": [1.0, 2.0, 3.0], "z": [1.0, 2.0]}, 6),
+])
+def test_a_dim_sized_from_a_slice_of_itself(text, data, line):
+    """Found by the fuzz run: a dim took its size from a slice of itself, and the checker recursed forever."""
+    model = ppl.compile(text, "m.ppl")
+    with pytest.raises(PplError) as info:
+        model.bind(data)
+    assert info.value.code == "E-size-mismatch" and info.value.span.line == line
+
+
+def test_a_dim_sized_from_a_slice_of_another_still_works():
+    model = ppl.compile("dim t\ndim s\ndata y: real[t]\nlet y_now[s] = y[1:]\nq = y_now + 1\n", "m.ppl")
+    assert model.bind({"y": [1.0, 2.0, 3.0]}).sizes == {"t": 3, "s": 2}
