@@ -68,6 +68,16 @@ def test_extreme_data_stop_each_engine_with_a_located_error(engine):
     assert "y[1] (the datum is 1e+300)" in str(info.value)
 
 
+@pytest.mark.parametrize("data, message", [
+    ({"y": [1.0, 1.0, 1.0]}, "every value of `y` is 1: a scale parameter fit to it is pushed towards zero"),
+    ({"y": [1.0, 2.0, 2.0]}, None),
+])
+def test_constant_observed_data_warn(data, message):
+    warnings = ppl.compile(NORMAL, "m.ppl").bind(data).warnings
+    assert [w.message.split(",")[0] for w in warnings] == ([message.split(",")[0]] if message else [])
+
+
+@pytest.mark.slow
 def test_zero_variance_data_warn_and_give_finite_draws():
     text = "dim obs\ndata x: real[obs]\ndata y: real[obs]\na ~ Normal(0, 1)\nb ~ Normal(0, 1)\n" \
            "sigma ~ HalfNormal(1)\ny ~ Normal(a + b * x, sigma)\n"
@@ -79,6 +89,7 @@ def test_zero_variance_data_warn_and_give_finite_draws():
     assert np.isfinite(result["posterior"]["b"].values).all()
 
 
+@pytest.mark.slow
 def test_perfect_separation_warns_and_the_prior_keeps_draws_finite():
     model = ppl.compile(LOGISTIC, "m.ppl")
     data = {"x": [-2.0, -1.5, -1.0, 1.0, 1.5, 2.0], "y": [0, 0, 0, 1, 1, 1]}

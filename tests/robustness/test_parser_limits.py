@@ -14,6 +14,7 @@ import ppl
 from fuzzgen import run_case
 from ppl.driver import read_source
 from ppl.errors import PplError
+from ppl.semantics.pretty import show_model
 from ppl.syntax.parser import MAX_DEPTH, MAX_SOURCE_CHARS
 
 
@@ -110,3 +111,9 @@ def test_a_dim_sized_from_a_slice_of_itself(text, data, line):
 def test_a_dim_sized_from_a_slice_of_another_still_works():
     model = ppl.compile("dim t\ndim s\ndata y: real[t]\nlet y_now[s] = y[1:]\nq = y_now + 1\n", "m.ppl")
     assert model.bind({"y": [1.0, 2.0, 3.0]}).sizes == {"t": 3, "s": 2}
+
+
+def test_show_prints_an_infinite_constant():
+    """Found by the fuzz run: `ppl show` (the pretty printer) raised OverflowError on `inf`."""
+    assert run_case("dim obs0\nv1[obs0] = inf\n") == "ok"
+    assert "inf" in show_model(ppl.compile("x = -inf\n").ir)
