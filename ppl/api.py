@@ -143,6 +143,7 @@ class Model:
                           learning_rate=learning_rate, draws=draws, seed=seed, progressbar=progressbar, **options)
         return fit(self, self.bind(data), config)
 
+
 def _with_draw_warnings(result, model: ir.Model):
     """Add a warning per variable with NaN or infinite draws to the result's ``ppl_warnings``."""
     import json
