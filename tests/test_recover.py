@@ -223,11 +223,11 @@ def test_no_marginalize_samples_latents_with_pymc_discrete_steps(tmp_path):
 def test_show_reports_the_decision():
     proc = _cli("show", MODELS / "capture_recapture.ppl")
     assert proc.returncode == 0, proc.stderr
-    assert "summed out (discrete latents marginalized):" in proc.stdout
+    assert "summed out (discrete latents marginalized)\n  z [ind]: values 0, 1" in proc.stdout
     assert "summed out of y: every path is elementwise along [ind]" in proc.stdout
     assert "the log-likelihood of y is the marginal one" in proc.stdout
     proc = _cli("show", MODELS / "capture_recapture.ppl", "--no-marginalize")
-    assert "kept discrete (marginalization off; PyMC's discrete steps sample them): z" in proc.stdout
+    assert "kept discrete (marginalization off; PyMC's discrete steps sample them)\n  z" in proc.stdout
 
 
 # ------------------------------------------------------------------------- slow
