@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import driver
-from .errors import SourceFile
+from .errors import PplError, SourceFile
 from .semantics import ir
 from .semantics.checker import CheckOptions
 
@@ -98,10 +98,60 @@ class Model:
         config = MCMCConfig(engine=resolve_engine(engine, method), method=method, draws=draws, tune=tune,
                             chains=chains, seed=seed, progressbar=progressbar, target_accept=target_accept,
                             device=device)
-        return sample(self, self.bind(data), config)
+        bound = self.bind(data)
+        try:
+            result = sample(self, bound, config)
+        except (RuntimeError, PplError) as exc:  # a sampler that cannot start: say which line causes it
+            if isinstance(exc, PplError) and exc.code != "E-engine-failed":
+                raise
+            error = self._start_error(bound)
+            if error is None:
+                raise
+            raise error from None
+        return _with_draw_warnings(result, self.ir)
+
+    def _start_error(self, bound):
+        """A located error if the log density is not finite at the start (``None``: not that, or unknown)."""
+        from .backend.numerics import start_error
+
+        try:
+            return start_error(self.ir, driver.build(self.ir, bound).pm_model)
+        except Exception:  # noqa: BLE001 - the diagnosis must never hide the original error
+            return None
 
     def predict(self, result, data: Any, *, seed: int | None = None, progressbar: bool = False):
         """Re-bind to new ``data`` and draw generated quantities and left-out observations per draw."""
         from .infer.run import predict
 
         return predict(self, result, self.bind(data, allow_left_out=True), seed=seed, progressbar=progressbar)
+
+    def fit(self, data: Any = None, *, method: str = "advi", batch_size: int | None = None,
+            batch_dim: str | None = None, steps: int = 20_000, learning_rate: float = 0.05, draws: int = 1000,
+            seed: int | None = None, progressbar: bool = True, **options):
+        """Fit a Gaussian approximation with ADVI (``"advi"`` mean-field or ``"fullrank"``).
+
+        ``batch_size`` subsamples the rows of ``batch_dim`` (minibatch ADVI).
+        Further options (``window``, ``patience``, ``tol_elbo``, ``tol_params``,
+        ``grad_samples``, ``stop_early``, ...) are the fields of
+        :class:`ppl.vi.VIConfig`.  Returns a DataTree: draws from q in
+        ``posterior``, ``log_p``/``log_q`` in ``sample_stats``, the optimisation
+        in ``vi`` (see docs/inference.md).
+        """
+        from .vi import VIConfig, fit
+
+        config = VIConfig(method=method, batch_size=batch_size, batch_dim=batch_dim, steps=steps,
+                          learning_rate=learning_rate, draws=draws, seed=seed, progressbar=progressbar, **options)
+        return fit(self, self.bind(data), config)
+
+
+def _with_draw_warnings(result, model: ir.Model):
+    """Add a warning per variable with NaN or infinite draws to the result's ``ppl_warnings``."""
+    import json
+
+    from .backend.numerics import nonfinite_draws
+
+    found = nonfinite_draws(model, result)
+    if found:
+        earlier = json.loads(result.attrs.get("ppl_warnings", "[]"))
+        result.attrs["ppl_warnings"] = json.dumps(earlier + [w.render() for w in found])
+    return result

@@ -13,9 +13,10 @@ from pathlib import Path
 from .errors import Diagnostic, PplError, SourceFile, Span
 from .semantics import ir
 from .semantics.checker import CheckOptions, check
-from .syntax.parser import parse
+from .syntax.messages import file_too_large
+from .syntax.parser import MAX_SOURCE_CHARS, parse
 
-__all__ = ["read_source", "compile_source", "source_hash", "bind_data", "build"]
+__all__ = ["read_source", "decode_source", "compile_source", "source_hash", "bind_data", "build"]
 
 
 def read_source(path: str | os.PathLike) -> SourceFile:
@@ -25,16 +26,22 @@ def read_source(path: str | os.PathLike) -> SourceFile:
     if not p.is_file():
         raise PplError(Diagnostic("E-model-file", "no such model file" if not p.exists() else "not a file", span,
                                   "give the path of a `.ppl` model file"))
-    raw = p.read_bytes()
+    if p.stat().st_size > 4 * MAX_SOURCE_CHARS:  # at most 4 bytes per character: refused unread
+        raise PplError(file_too_large(SourceFile(str(p), ""), MAX_SOURCE_CHARS, p.stat().st_size))
+    return decode_source(p.read_bytes(), str(p))
+
+
+def decode_source(raw: bytes, name: str) -> SourceFile:
+    """Decode a model file's bytes as UTF-8 (a leading byte-order mark is dropped)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        src = SourceFile(str(p), raw.decode("utf-8", errors="replace"))
+        src = SourceFile(name, raw.decode("utf-8", errors="replace"))
         raise PplError(Diagnostic("E-encoding", "the model file is not valid UTF-8", Span(src, line, col, line, col + 1),
                                   "save the file as UTF-8 text")) from None
-    return SourceFile(str(p), text.lstrip("\ufeff"))
+    return SourceFile(name, text.lstrip("\ufeff"))
 
 
 def compile_source(source: SourceFile, options: CheckOptions = CheckOptions()) -> ir.Model:

@@ -5,6 +5,7 @@ An interrupted or failed run leaves any earlier file at the path intact.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
@@ -35,6 +36,7 @@ def write_result(result, path: str) -> None:
         target = tmp / p.name
         if p.suffix == ".nc":
             result.to_netcdf(target, engine="h5netcdf")
+            _fsync(target)
             os.replace(target, p)
         else:
             result.to_zarr(target)
@@ -43,15 +45,36 @@ def write_result(result, path: str) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _replace_dir(new: Path, old: Path) -> None:
-    backup = None
-    if old.exists():
-        backup = old.with_name(f".{old.name}.old")
-        shutil.rmtree(backup, ignore_errors=True)
-        os.replace(old, backup)
-    os.replace(new, old)
-    if backup is not None:
-        shutil.rmtree(backup, ignore_errors=True)
+def _fsync(path: Path) -> None:
+    """Flush a written file to disk before it is renamed into place (no empty file after a crash)."""
+    with open(path, "rb+") as fh:
+        os.fsync(fh.fileno())
+
+
+def _replace_dir(new: Path, old: Path, attempts: int = 100) -> None:
+    """Put directory ``new`` at ``old``; an earlier ``old`` is moved aside first, then removed.
+
+    A directory cannot be renamed over a non-empty one, so this is two renames.
+    Concurrent writers each move aside what is there (to a unique name) and
+    retry if another one's result lands in between: the path always ends up
+    holding one complete result, never a mix.
+    """
+    for _ in range(attempts):
+        backup = Path(tempfile.mkdtemp(prefix=f".{old.name}.old.", dir=old.parent))
+        try:
+            try:
+                os.replace(old, backup / old.name)  # a file or a directory, moved aside
+            except FileNotFoundError:
+                pass  # no earlier result (or another writer moved it aside)
+            try:
+                os.replace(new, old)
+                return
+            except OSError as exc:  # another writer's result arrived in between: go round again
+                if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                    raise
+        finally:
+            shutil.rmtree(backup, ignore_errors=True)
+    raise OSError(errno.EBUSY, f"could not replace {old}: other writers kept replacing it")
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:

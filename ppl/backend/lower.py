@@ -60,7 +60,7 @@ def lower(model: ir.Model, data: BoundData, *, generated: bool = False) -> Lower
                 _NODES[type(node)](node, env, data)
         for lm in marginals.values():
             finish_marginal(lm, model, env)
-    warnings = check_gathers(env.gathers)
+    warnings = list(data.warnings) + check_gathers(env.gathers)
     binding = DataBinding(model, containers, tuple(env.gathers), data)
     register(pm_model, binding)
     return Lowered(pm_model, warnings, binding, list(marginals.values()))

@@ -14,13 +14,15 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import Diagnostic, PplError, Span
+from ..errors import Diagnostic, PplError, Span, did_you_mean
 from ..semantics import ir
 from ..semantics.types import VType
+from .checks import data_warnings
 
-__all__ = ["BoundData", "bind", "MAX_ELEMENTS", "data_hash"]
+__all__ = ["BoundData", "bind", "MAX_ELEMENTS", "MAX_EXACT_INT", "data_hash"]
 
 MAX_ELEMENTS = 10**8  # no array (data or variable) may have more elements
+MAX_EXACT_INT = 2**53  # integer data are read as float64: larger values are not exact
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class BoundData:
     missing: dict[str, np.ndarray] = field(default_factory=dict)
     ignored: tuple[str, ...] = ()
     left_out: tuple[str, ...] = ()
+    warnings: tuple[Diagnostic, ...] = ()  # see ppl.data.checks
 
 
 def _err(code: str, message: str, span: Span, hint: str | None = None) -> PplError:
@@ -60,10 +63,51 @@ def _to_array(decl: ir.DataDecl, value: Any) -> np.ndarray:
         return _label_array(decl, value)
     try:
         arr = np.array(_nulls_to_nan(value), dtype=float)
-    except (ValueError, TypeError):
-        raise _err("E-data-value", f"data `{decl.name}` is not a rectangular array of numbers", decl.span,
+    except (ValueError, TypeError, OverflowError, RecursionError):
+        raise _err("E-data-value", f"data `{decl.name}` is not a rectangular array of numbers: "
+                   f"{_first_problem(decl.name, value)}", decl.span,
                    "check for ragged nested lists or text in a numeric column") from None
     return arr
+
+
+def _is_number(v: Any) -> bool:
+    if v is None or isinstance(v, (bool, float, np.number)):
+        return True
+    try:
+        float(v)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return isinstance(v, (int, str))
+
+
+def _is_list(v: Any) -> bool:
+    return isinstance(v, (list, tuple)) or (isinstance(v, np.ndarray) and v.ndim > 0)
+
+
+def _first_problem(name: str, value: Any) -> str:
+    """The first ragged row or non-number, row by row (level by level)."""
+    level = [((), value)]
+    while level:
+        lists = [(i, v) for i, v in level if _is_list(v)]
+        if lists and len(lists) < len(level):
+            idx = next(i for i, v in level if not _is_list(v))
+            return f"{_index_str(name, idx)} is a number where the other entries are lists"
+        for idx, v in level:
+            if not lists and not _is_number(v):
+                why = "is too large for a 64-bit float" if isinstance(v, int) else "is not a number"
+                return f"{_index_str(name, idx)} = {_short(v)} {why}"
+        lengths = {len(v) for _, v in lists}
+        if len(lengths) > 1:
+            first = len(lists[0][1])
+            idx, v = next((i, v) for i, v in lists if len(v) != first)
+            return f"{_index_str(name, idx)} has {len(v)} entries but {_index_str(name, lists[0][0])} has {first}"
+        level = [(i + (k,), x) for i, v in lists for k, x in enumerate(v)]
+    return "its values cannot be read as numbers"
+
+
+def _short(v: Any) -> str:
+    text = repr(v)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _nulls_to_nan(value: Any) -> Any:
@@ -103,7 +147,18 @@ def _check_values(decl: ir.DataDecl, arr: np.ndarray, allow_missing: bool) -> np
         raise _err("E-data-type", f"data `{decl.name}` is declared `{decl.vtype}` ({rule}), but "
                    f"{_index_str(decl.name, idx)} = {float(value):g}", decl.span,
                    f"fix the data or declare a wider type")
+    if decl.vtype.is_integer:
+        _check_int_range(decl, vals)
     return nan if nan.any() else None
+
+
+def _check_int_range(decl: ir.DataDecl, vals: np.ndarray) -> None:
+    big = np.abs(vals) >= MAX_EXACT_INT
+    if big.any():
+        idx = _first(big)
+        raise _err("E-data-type", f"data `{decl.name}` is declared `{decl.vtype}`, but {_index_str(decl.name, idx)} = "
+                   f"{float(vals[idx] if idx else vals):g} is too large to be an exact integer (the limit is 2^53)",
+                   decl.span, "declare it `real` if it is a measurement, not a count or an index")
 
 
 def _is_int(v):
@@ -212,6 +267,38 @@ def _check_sizes(model: ir.Model, sizes: dict[str, int]) -> None:
                        "the sizes must agree; check the slice bounds or the data")
 
 
+# ----------------------------------------------------------------- elements
+def _materialized_dims(e: ir.Expr) -> tuple[ir.Dim, ...]:
+    """The dims of the array lowering builds for ``e`` (a contraction over shared dims builds the product)."""
+    return tuple(e.dims) + (e.over,) if isinstance(e, ir.Contract) else tuple(e.dims)
+
+
+def _node_exprs(node: ir.Node) -> tuple[ir.Expr, ...]:
+    return node.dist.children() if isinstance(node, ir.RandomVar) else (node.expr,)
+
+
+def _check_elements(model: ir.Model, sizes: dict[str, int]) -> None:
+    """No variable or intermediate array may exceed :data:`MAX_ELEMENTS` (checked before building anything)."""
+    for node in model.nodes:
+        _check_count(f"`{node.name}`", getattr(node, "dims", ()), sizes, node.span)
+        stack = list(_node_exprs(node))
+        while stack:
+            e = stack.pop()
+            span = getattr(e, "span", None)
+            _check_count("this expression", _materialized_dims(e), sizes,
+                         span if span is not None and span.source is not None else node.span)
+            stack.extend(e.children())
+
+
+def _check_count(what: str, dims, sizes: dict[str, int], span: Span) -> None:
+    shape = [size_of(d, sizes) for d in dims]
+    n = int(np.prod(shape, dtype=object)) if shape else 1
+    if n > MAX_ELEMENTS:
+        listed = ", ".join(f"{ir.dim_label(d)}={k:,}" for d, k in zip(dims, shape))
+        raise _err("E-too-large", f"{what} would have {n:,} elements ({listed}); the limit is {MAX_ELEMENTS:,}",
+                   span, "is a dim much larger than intended, or is this an accidental outer product of two dims?")
+
+
 # ------------------------------------------------------------------ factors
 def _sorted_levels(labels) -> list:
     unique = list(dict.fromkeys(labels.tolist()))
@@ -266,7 +353,7 @@ def bind(model: ir.Model, raw: dict[str, Any], levels: dict[str, list] | None = 
                 left_out.append(decl.name)
                 continue
             raise _err("E-data-missing-variable", f"the data have no entry `{decl.name}`", decl.span,
-                       "every `data` declaration needs a value (JSON entry, CSV column or mapping key)")
+                       _missing_hint(decl.name, raw))
         arr = _to_array(decl, raw[decl.name])
         _shape_sizes(decl, arr, sizes)
         if decl.vtype is VType.FACTOR:
@@ -278,11 +365,21 @@ def bind(model: ir.Model, raw: dict[str, Any], levels: dict[str, list] | None = 
         values[decl.name] = arr.astype(np.int64) if decl.vtype.is_integer and mask is None else arr
     _derived_sizes(model, values, levels, sizes)
     _check_sizes(model, sizes.sizes)
+    _check_elements(model, sizes.sizes)
     _check_early_uses(model, missing)
     all_coords = {d.name: _coords(d.name, sizes.sizes, coords, levels) for d in model.dims}
     declared = {d.name for d in model.data} | {d.name for d in model.dims}
     ignored = tuple(sorted(k for k in raw if k not in declared))
-    return BoundData(values, dict(sizes.sizes), all_coords, levels, missing, ignored, tuple(left_out))
+    warnings = data_warnings(model, values, {k: raw[k] for k in ignored}, sizes.sizes)
+    return BoundData(values, dict(sizes.sizes), all_coords, levels, missing, ignored, tuple(left_out), warnings)
+
+
+def _missing_hint(name: str, raw: dict) -> str:
+    close = did_you_mean(name, [str(k) for k in raw])
+    given = ", ".join(f"`{k}`" for k in list(raw)[:12]) + (", ..." if len(raw) > 12 else "")
+    have = f"the data have {given}" if raw else "the data are empty"
+    return f"{close} ({have})" if close else \
+        f"every `data` declaration needs a value (JSON entry, CSV column or mapping key); {have}"
 
 
 def _coords(dim: str, sizes, coords, levels) -> list:

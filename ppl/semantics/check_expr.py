@@ -242,6 +242,8 @@ def _reduce(name: str, e: ast.Call, ctx: Context) -> ir.Expr:
     arg = check_expr(e.args[0], ctx)
     _no_factor(arg, e.span)
     vtype = arg.vtype if (name in INT_PRESERVING and arg.vtype.is_integer) else VType.REAL
+    if vtype is VType.BOOL and name in ("sum", "cumsum"):  # a sum of indicators is a count
+        vtype = VType.COUNT
     if len(e.args) == 1:
         if name == "logsumexp" and len(arg.dims) > 1:
             raise PplError(msg.reduce_needs_dim(e.span, name, arg.dims))

@@ -105,7 +105,11 @@ class Context:
         """Align operands by dim name; match unnamed dims; return union dims and relabelled args."""
         out = []
         for i, arg in enumerate(args):
-            pool = [d for j, other in enumerate(args) if j != i for d in other.dims if d not in arg.dims]
+            if not any(isinstance(d, ir.Anon) for d in arg.dims):
+                out.append(arg)
+                continue
+            pool = list(dict.fromkeys(d for j, other in enumerate(args) if j != i for d in other.dims
+                                      if d not in arg.dims))
             mapping = {}
             for d in arg.dims:
                 if isinstance(d, ir.Anon):
@@ -113,10 +117,8 @@ class Context:
                     if target is not None and (isinstance(target, str) or target.uid < d.uid):
                         mapping[d] = target
             out.append(self.relabel(arg, mapping))
-        dims: list[ir.Dim] = []
-        for arg in out:
-            dims += [d for d in arg.dims if d not in dims]
-        return tuple(dims), out
+        dims = tuple(dict.fromkeys(d for arg in out for d in arg.dims))
+        return dims, out
 
     def fit_to(self, expr: ir.Expr, want: tuple[ir.Dim, ...], span: Span) -> ir.Expr:
         """Relabel ``expr``'s unnamed dims to dims of ``want`` it lacks."""
@@ -130,7 +132,30 @@ class Context:
         return self.relabel(expr, mapping)
 
     def size_from_use(self, dim: str, anon: ir.Anon) -> None:
-        """A sizeless dim takes its size from its first use against an unnamed dim."""
+        """A sizeless dim takes its size from its first use against an unnamed dim.
+
+        Not from a slice of itself (``let y[d] = x[1:]`` with ``x[d]``): the data
+        size ``d`` and the equality is checked when data are bound.
+        """
         decl = self.dims[dim]
-        if decl.size_kind == "data" and decl.from_size is None:
+        if decl.size_kind == "data" and decl.from_size is None and not self._size_uses(anon.size, dim):
             self.dims[dim] = replace(decl, size_kind="slice", from_size=anon.size)
+
+    def _size_uses(self, size: ir.Size, dim: str) -> bool:
+        """Whether ``size`` is computed from ``dim`` (through slices, twins and sizes taken from a use)."""
+        stack: list = [size]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, ir.Anon):
+                stack.append(item.size)
+            elif isinstance(item, ir.SliceSize):
+                stack.append(item.of)
+            elif isinstance(item, str):
+                if item == dim:
+                    return True
+                decl = self.dims.get(item)
+                if decl is not None and decl.size_kind == "twin":
+                    stack.append(decl.source)
+                elif decl is not None and decl.from_size is not None:
+                    stack.append(decl.from_size)
+        return False

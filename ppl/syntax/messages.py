@@ -12,7 +12,7 @@ from ..errors import Diagnostic, SourceFile, Span
 
 __all__ = [
     "syntax_error", "unclosed_bracket", "unmatched_bracket", "file_too_large",
-    "too_deep", "KEYWORDS", "token_name",
+    "too_deep", "number_out_of_range", "KEYWORDS", "token_name",
 ]
 
 KEYWORDS = ("model", "dim", "data", "let", "potential", "ordered", "and", "or", "not")
@@ -57,7 +57,16 @@ def _char_hint(char: str) -> str | None:
         "|": "write `or`",
         "&": "write `and`",
         "<": "a comparison needs a value on both sides; `<-` is not assignment: use `~` or `=`",
-    }.get(char)
+        ".": "ppl has no attribute access or methods: names are plain identifiers",
+        "\\": "there is no `\\` line continuation: a statement goes on while a `(` or `[` is open",
+        "\u2212": "this is a Unicode minus sign; write `-`",
+    }.get(char) or _non_ascii_hint(char)
+
+
+def _non_ascii_hint(char: str) -> str | None:
+    if char.isascii():
+        return None
+    return "names are ASCII letters, digits and `_`" if char.isalpha() else "model files use ASCII operators"
 
 
 def _unexpected_char(source: SourceFile, exc: UnexpectedCharacters) -> Diagnostic:
@@ -77,7 +86,11 @@ _FOREIGN = {
     "def": "ppl has no user functions in version 1: use `let` for a reusable expression",
     "import": "model files cannot import anything",
     "return": "ppl has no functions to return from",
+    "from": "model files cannot import anything",
+    "lambda": "ppl has no user functions in version 1: use `let` for a reusable expression",
+    "else": "ppl has no `if` expressions: use `where(cond, a, b)`",
 }
+_FOREIGN["in"] = _FOREIGN["for"]
 
 
 def _line_words(source: SourceFile, tok) -> list[str]:
@@ -90,6 +103,9 @@ def _token_hint(source: SourceFile, tok, expected: set[str]) -> tuple[str, str |
     first = words[0] if words else ""
     if first in _FOREIGN:
         return "E-unsupported-syntax", _FOREIGN[first]
+    foreign = next((w for w in [value] + words if w.rstrip(":") in _FOREIGN), None)
+    if foreign is not None:
+        return "E-unsupported-syntax", _FOREIGN[foreign.rstrip(":")]
     if tok.type == "COMP_OP" and "COMP_OP" not in expected:
         after = source.text[tok.end_pos:tok.end_pos + 1] if tok.end_pos is not None else ""
         if value == "<" and after == "-":
@@ -153,11 +169,24 @@ def unmatched_bracket(span: Span, nesting: bool = False) -> Diagnostic:
     return Diagnostic("E-unmatched-bracket", "this closing bracket has no matching opening bracket", span)
 
 
-def file_too_large(source: SourceFile, limit: int) -> Diagnostic:
-    return Diagnostic("E-file-too-large", f"the model file has {len(source.text):,} characters; the limit is {limit:,}",
+def file_too_large(source: SourceFile, limit: int, n_bytes: int | None = None) -> Diagnostic:
+    size = f"{n_bytes:,} bytes" if n_bytes is not None else f"{len(source.text):,} characters"
+    return Diagnostic("E-file-too-large", f"the model file has {size}; the limit is {limit:,} characters",
                       Span(source, 1, 1, 1, 2), "is this really a model file?")
 
 
-def too_deep(source: SourceFile) -> Diagnostic:
-    return Diagnostic("E-too-deep", "the expression is nested too deeply", Span(source, 1, 1, 1, 2),
-                      "split the expression with `let` statements")
+def too_deep(source: SourceFile, span: Span, limit: int) -> Diagnostic:
+    return Diagnostic("E-too-deep", f"the expression is nested too deeply (more than {limit} levels)", span,
+                      "split it with `let` statements; a long sum of terms is `sum(x, dim)` over a dim")
+
+
+def number_out_of_range(span: Span, text: str, is_int: bool) -> Diagnostic:
+    if is_int:
+        return Diagnostic("E-number-range", f"the integer `{_short(text)}` is too large (the limit is 2^63 - 1)",
+                          span, "write a real number such as `1e30` if a real value is meant")
+    return Diagnostic("E-number-range", f"the number `{_short(text)}` is too large for a 64-bit float",
+                      span, "write `inf` for infinity")
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 30 else f"{text[:12]}...{text[-12:]} ({len(text)} characters)"

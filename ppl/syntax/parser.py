@@ -9,17 +9,19 @@ from __future__ import annotations
 import functools
 import re
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer_NonRecursive, Tree, v_args
 from lark.exceptions import LarkError, UnexpectedInput, VisitError
 
 from ..errors import PplError, SourceFile, Span
 from . import ast
-from .messages import syntax_error, unclosed_bracket, unmatched_bracket
+from .messages import number_out_of_range, syntax_error, too_deep, unclosed_bracket, unmatched_bracket
 
-__all__ = ["parse", "MAX_SOURCE_CHARS", "MAX_NESTING"]
+__all__ = ["parse", "MAX_SOURCE_CHARS", "MAX_NESTING", "MAX_DEPTH", "MAX_INT_LITERAL"]
 
-MAX_SOURCE_CHARS = 1_000_000  # a model file larger than this is refused
+MAX_SOURCE_CHARS = 200_000  # a model file larger than this is refused (parsing is ~linear but slow)
 MAX_NESTING = 200  # brackets deeper than this are refused (bounded recursion)
+MAX_DEPTH = 200  # parse trees deeper than this are refused: the checker and lowering recurse
+MAX_INT_LITERAL = 2**63 - 1  # integer literals must fit in int64
 
 _OPEN = {"LPAR": "RPAR", "LSQB": "RSQB"}
 _CLOSE = {"RPAR", "RSQB"}
@@ -71,8 +73,8 @@ def _lark() -> Lark:
     )
 
 
-class _ToAst(Transformer):
-    """One method per grammar rule; each returns a frozen AST node."""
+class _ToAst(Transformer_NonRecursive):
+    """One method per grammar rule; each returns a frozen AST node (no recursion, any depth)."""
 
     def __init__(self, source: SourceFile):
         super().__init__()
@@ -143,8 +145,11 @@ class _ToAst(Transformer):
     # expressions ----------------------------------------------------------
     @v_args(meta=True)
     def number(self, meta, c):
-        text = str(c[0])
-        return ast.Number(float(text), text, _tok_span(self.source, c[0]))
+        text, span = str(c[0]), _tok_span(self.source, c[0])
+        node = ast.Number(_float(text), text, span)
+        if node.is_int and (len(text) > 19 or int(text) > MAX_INT_LITERAL) or node.value == float("inf"):
+            raise PplError(number_out_of_range(span, text, node.is_int))
+        return node
 
     @v_args(meta=True)
     def name(self, meta, c):
@@ -214,6 +219,26 @@ class _ToAst(Transformer):
         return ast.Vector(tuple(c), self._span(meta))
 
 
+def _float(text: str) -> float:
+    """``float(text)``; an integer literal too long for ``float`` is infinite (then refused)."""
+    try:
+        return float(text)
+    except OverflowError:  # pragma: no cover - float() of a decimal string saturates to inf
+        return float("inf")
+
+
+def _check_depth(tree: Tree, source: SourceFile) -> None:
+    """Refuse a parse tree deeper than :data:`MAX_DEPTH` at the statement that holds it (no recursion)."""
+    stack = [(stmt, 2, stmt) for stmt in tree.children if isinstance(stmt, Tree)]
+    while stack:
+        node, depth, stmt = stack.pop()
+        if depth > MAX_DEPTH:
+            meta = stmt.meta
+            raise PplError(too_deep(source, Span(source, meta.line, meta.column, meta.end_line, meta.end_column),
+                                    MAX_DEPTH))
+        stack.extend((child, depth + 1, stmt) for child in node.children if isinstance(child, Tree))
+
+
 def _open_before(postlex: _BracketPostLex, exc) -> Span | None:
     """An unclosed bracket on an earlier line than the error: the likely cause."""
     line = getattr(exc, "line", 0)
@@ -251,6 +276,7 @@ def parse(source: SourceFile) -> ast.Program:
     text = source.text if source.text.endswith("\n") else source.text + "\n"
     try:
         tree = lark.parse(text)
+        _check_depth(tree, source)
         program = _ToAst(source).transform(tree)
     except VisitError as exc:  # an error raised inside the transformer
         if isinstance(exc.orig_exc, PplError):
@@ -260,8 +286,6 @@ def parse(source: SourceFile) -> ast.Program:
         raise PplError(syntax_error(source, exc, _open_before(lark.options.postlex, exc))) from None
     except LarkError as exc:  # pragma: no cover - lark internals
         raise PplError(syntax_error(source, exc)) from None
-    except RecursionError:
-        from .messages import too_deep
-
-        raise PplError(too_deep(source)) from None
+    except RecursionError:  # pragma: no cover - _check_depth bounds the depth first
+        raise PplError(too_deep(source, Span(source, 1, 1, 1, 2), MAX_DEPTH)) from None
     return ast.Program(program.stmts, _description(source.text), program.span)

@@ -1,0 +1,105 @@
+"""Fuzzing the parser and checker: every input ends in a model or a located error, in bounded time.
+
+The default run tries a seeded few thousand inputs (``derandomize``: the same
+inputs every run).  The fuzz run (``scripts/fuzz``, or ``pytest -m fuzz
+tests/robustness``) draws fresh random inputs; ``PPL_FUZZ_EXAMPLES`` sets how
+many per strategy (default 2,000).  See ROBUSTNESS.md for the counts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from fuzzgen import SEEDS, grammar_strings, mutants, programs, run_case, tokenize
+
+FUZZ_EXAMPLES = int(os.environ.get("PPL_FUZZ_EXAMPLES", "2000"))
+OUTCOMES: dict[str, Counter] = {}
+
+_COMMON = dict(database=None, deadline=None, suppress_health_check=list(HealthCheck), print_blob=True)
+SEEDED = settings(max_examples=1000, derandomize=True, **_COMMON)
+FUZZ = settings(max_examples=FUZZ_EXAMPLES, **_COMMON)
+
+
+def _record(strategy: str, outcome: str) -> None:
+    OUTCOMES.setdefault(strategy, Counter())[outcome] += 1
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report_counts():
+    """Write the outcome counts (``PPL_FUZZ_REPORT=path``) for ROBUSTNESS.md."""
+    yield
+    path = os.environ.get("PPL_FUZZ_REPORT")
+    if path:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps({k: dict(v) for k, v in OUTCOMES.items()}) + "\n")
+
+
+def test_tokenizer_round_trips_every_seed():
+    assert len(SEEDS) > 50
+    for raw in SEEDS:
+        text = raw.decode("utf-8", "surrogateescape")
+        assert "".join(tokenize(text)) == text
+
+
+def test_every_seed_file_ends_cleanly():
+    outcomes = [run_case(text) for text in SEEDS]
+    assert outcomes.count("ok") >= 10  # the models/ files check
+    assert len(set(outcomes)) > 30  # the golden bad programs show many different errors
+
+
+@SEEDED
+@given(programs())
+def test_generated_programs(text):
+    _record("programs", run_case(text))
+
+
+@SEEDED
+@given(mutants())
+def test_mutated_files(raw):
+    _record("mutants", run_case(raw))
+
+
+@settings(max_examples=300, derandomize=True, **_COMMON)
+@given(grammar_strings())
+def test_grammar_strings(text):
+    _record("grammar", run_case(text))
+
+
+def test_generated_programs_reach_the_checker():
+    """The generator is useful only if many programs parse and some check: count the outcomes."""
+    counts = OUTCOMES.get("programs")
+    if not counts:
+        pytest.skip("runs after test_generated_programs in the same session")
+    syntax = sum(n for code, n in counts.items() if code in ("E-syntax", "E-incomplete", "E-bad-character"))
+    assert counts["ok"] >= 20, counts
+    assert syntax < 0.5 * sum(counts.values()), counts
+
+
+# ------------------------------------------------------------ the fuzz run
+@pytest.mark.slow
+@pytest.mark.fuzz
+@FUZZ
+@given(programs())
+def test_fuzz_generated_programs(text):
+    _record("fuzz_programs", run_case(text))
+
+
+@pytest.mark.slow
+@pytest.mark.fuzz
+@FUZZ
+@given(mutants())
+def test_fuzz_mutated_files(raw):
+    _record("fuzz_mutants", run_case(raw))
+
+
+@pytest.mark.slow
+@pytest.mark.fuzz
+@settings(max_examples=max(FUZZ_EXAMPLES // 5, 1), **_COMMON)
+@given(grammar_strings())
+def test_fuzz_grammar_strings(text):
+    _record("fuzz_grammar", run_case(text))
