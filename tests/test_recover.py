@@ -260,3 +260,16 @@ def test_old_faithful_matches_the_published_mixture_fit():
     result = ppl.load(MODELS / "old_faithful.ppl").sample(draws=1000, tune=1000, chains=4, seed=5,
                                                          progressbar=False)
     _within(result["posterior"], {"w": [0.361, 0.639], "mu": [54.61, 80.09], "sigma": [5.87, 5.87]})
+
+
+def test_recovery_after_variational_inference():
+    """The VI engine calls the same recovery: per-draw probabilities from q's draws."""
+    pytest.importorskip("jax")
+    model = ppl.load(MODELS / "zip_latent.ppl")
+    result = model.fit(method="advi", steps=3000, draws=200, seed=3, progressbar=False)
+    post = result["posterior"]
+    y = np.array(json.loads((MODELS / "zip_latent.json").read_text())["y"])
+    psi, mu = post["psi"].values[..., None], post["mu"].values[..., None]
+    zero = psi * np.exp(-mu) / (psi * np.exp(-mu) + 1 - psi)
+    np.testing.assert_allclose(post["z_probs"].values, np.where(y > 0, 1.0, zero), rtol=1e-10)
+    assert result["log_likelihood"]["y"].dims == ("chain", "draw", "obs")

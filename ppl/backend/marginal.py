@@ -39,6 +39,7 @@ from ..semantics.signatures import FINITE_SUPPORT_LIMIT
 from .distributions import make_dist, redim_dist
 from .enumerate import union, with_dims
 from .expr import Env, align, broadcast_full, lower_expr
+from .guard import guarded, guarded_logp
 from .marginal_draws import forward_draws
 from .mixture import log_sum_exp, safe_log
 
@@ -158,12 +159,15 @@ def _observed_term(node: ir.RandomVar, lm: LoweredMarginal, env: Env):
     dist = redim_dist(node.dist, lm.renamed)
     batch = tuple(d for d in node.dims if d not in dist.event)
     dims_k = batch + (lm.value_dim,) + tuple(dist.event)
-    rv = make_dist(dist, dims_k, lm.env)
     # static shape: lets PyTensor fuse the log density with the log-sum-exp; elementwise log
     # densities broadcast over the values by themselves
     data = pt.specify_shape(env.values[node.name], tuple(env.size(d) for d in node.dims))
     value = broadcast_full(data, node.dims, dims_k, lm.env) if dist.event else align(data, node.dims, dims_k)
-    return pm.logp(rv, value), batch + (lm.value_dim,), dist, dims_k
+    if guarded(dist):
+        term = guarded_logp(dist, dims_k, lm.env, value)
+    else:
+        term = pm.logp(make_dist(dist, dims_k, lm.env), value)
+    return term, batch + (lm.value_dim,), dist, dims_k
 
 
 def _sum_to(term, dims: tuple, lm: LoweredMarginal):

@@ -64,14 +64,16 @@ def compile_program(model, bound: BoundData, config: VIConfig, pm_model=None):
     return VIProgram(objective, config, data_inputs(objective, bound.values))
 
 
-def _recover_marginalized(model, bound: BoundData, result, seed: int):
-    """Draw marginalized discrete latents per draw (the single place to do so).
+def _recover_marginalized(lowered, result, seed: int):
+    """Membership probabilities and draws of the summed-out discrete latents, per draw.
 
-    The language marginalizes finite discrete latents; their recovery (draws of
-    the latent given each posterior draw) is shared with MCMC and plugs in here.
-    Until it lands, a model with such latents is refused by the checker.
+    The same function as after MCMC (:func:`ppl.infer.recover.add_discrete_posterior`): it
+    also makes each carrier's ``log_likelihood`` entry the marginal one, one value per
+    element of its latent.
     """
-    return result
+    from ..infer.recover import add_discrete_posterior
+
+    return add_discrete_posterior(lowered, result, seed=np.random.default_rng([seed, 0x6D6978]))
 
 
 def _generated(model, bound: BoundData, result, seed: int, progressbar: bool):
@@ -128,7 +130,7 @@ def fit(model, bound: BoundData, config: VIConfig):
     else:
         result, vifit = _run(model, bound, config, seed, lowered.pm_model)
         warns = lowered.warnings
-        result = _recover_marginalized(model, bound, result, seed)
+        result = _recover_marginalized(lowered, result, seed)
         result = _generated(model, bound, result, seed, config.progressbar)
     result.attrs.update(provenance(model, bound, {**config.as_dict(), "seed": seed, "inference": "vi"}))
     result.attrs["ppl_warnings"] = json.dumps(_warnings(vifit, warns) if vifit is not None else [])
