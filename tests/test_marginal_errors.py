@@ -69,6 +69,19 @@ def test_support_from_data_over_the_limit():
     assert "m.ppl:6:1: error: cannot sum out `k`: it takes 5001 values, more than the limit of 1000" in str(err)
 
 
+def test_empty_support_from_data():
+    src = """
+dim obs
+data y: count[obs]
+data lo: int
+data hi: int
+k ~ DiscreteUniform(lo, hi)
+y ~ Poisson(k + 1)
+"""
+    err = _error(src, {"y": [1, 2], "lo": 5, "hi": 2})
+    assert err.code == "E-support-empty" and "its smallest value 5 is above its largest 2" in str(err)
+
+
 def test_cli_reports_a_build_time_error_without_traceback(tmp_path):
     model, data = tmp_path / "zip.ppl", tmp_path / "d.json"
     model.write_text(ZIP)

@@ -17,7 +17,7 @@ from ..semantics.signatures import (CONSUMED, EVENT, MATRIX, MIX_PARAM, STATIC, 
 from .expr import Env, align, broadcast_full, lower_expr, lower_real
 from .mixture import mixture_of, normal_mixture, support_transform
 
-__all__ = ["make_dist", "make_rv", "ordered_transform", "redim_dist"]
+__all__ = ["make_dist", "make_rv", "ordered_transform", "redim_dist", "lowered_params"]
 
 
 def _param_dims(kind: str, dims, event, consumed) -> tuple:
@@ -48,6 +48,11 @@ def _params(dist: ir.Dist, dims, env: Env) -> dict:
         else:
             out[name] = align(value, expr.dims, want)
     return out
+
+
+def lowered_params(dist: ir.Dist, dims, env: Env) -> dict:
+    """A distribution's parameters lowered and aligned to ``dims`` (by kind), by PyMC name."""
+    return _params(dist, dims, env)
 
 
 def make_dist(dist: ir.DistExpr, dims, env: Env):

@@ -39,6 +39,7 @@ from ..semantics.signatures import FINITE_SUPPORT_LIMIT
 from .distributions import make_dist, redim_dist
 from .enumerate import union, with_dims
 from .expr import Env, align, broadcast_full, lower_expr
+from .marginal_draws import forward_draws
 from .mixture import log_sum_exp, safe_log
 
 __all__ = ["LoweredMarginal", "begin_marginal", "lower_path", "add_dependent", "finish_marginal"]
@@ -60,6 +61,7 @@ class LoweredMarginal:
     log_prior: Any = None
     terms: dict = field(default_factory=dict)  # dependent -> log density summed to plan.dims + (k,)
     unsummed: dict = field(default_factory=dict)  # observed dependent -> (term over its dims + k, dims)
+    forward: dict = field(default_factory=dict)  # observed dependent -> (its distribution over the values, dims)
     log_joint: Any = None
 
     @property
@@ -83,8 +85,11 @@ def _values(plan: ir.Marginal, env: Env) -> np.ndarray:
 def begin_marginal(plan: ir.Marginal, node: ir.RandomVar, env: Env) -> LoweredMarginal:
     """Enumerate the latent's values and its log prior over them."""
     values = _values(plan, env)
-    if len(values) > FINITE_SUPPORT_LIMIT or len(values) < 1:
+    if len(values) > FINITE_SUPPORT_LIMIT:
         raise PplError(msg.support_too_large(plan.span, plan.name, len(values), FINITE_SUPPORT_LIMIT))
+    if not len(values):
+        lo, hi = _eval_int(plan.lower, env, np.min), _eval_int(plan.upper, env, np.max)
+        raise PplError(msg.support_empty(plan.span, plan.name, lo, hi))
     value_dim = f"{plan.name}_values__"
     sizes = ChainMap({value_dim: len(values)}, env.sizes)
     overlay = {plan.name: pt.constant(values.astype("int64"))}
@@ -143,8 +148,9 @@ def add_dependent(node: ir.Node, lm: LoweredMarginal, env: Env) -> None:
         full = union(node.expr.dims, (lm.value_dim,))
         term, dims = broadcast_full(lower_expr(expr, lm.env), expr.dims, full, lm.env), full
     else:
-        term, dims = _observed_term(node, lm, env)
+        term, dims, dist_k, dims_k = _observed_term(node, lm, env)
         lm.unsummed[node.name] = (term, dims)
+        lm.forward[node.name] = (dist_k, dims_k)
     lm.terms[node.name] = _sum_to(term, dims, lm)
 
 
@@ -157,7 +163,7 @@ def _observed_term(node: ir.RandomVar, lm: LoweredMarginal, env: Env):
     # densities broadcast over the values by themselves
     data = pt.specify_shape(env.values[node.name], tuple(env.size(d) for d in node.dims))
     value = broadcast_full(data, node.dims, dims_k, lm.env) if dist.event else align(data, node.dims, dims_k)
-    return pm.logp(rv, value), batch + (lm.value_dim,)
+    return pm.logp(rv, value), batch + (lm.value_dim,), dist, dims_k
 
 
 def _sum_to(term, dims: tuple, lm: LoweredMarginal):
@@ -192,27 +198,33 @@ def _observed_rv(node: ir.RandomVar, lm: LoweredMarginal, env: Env, carrier: boo
     term, dims = lm.unsummed[node.name]
     extra = tuple(d for d in dims if d not in lm.plan.dims and d != lm.value_dim)
     event = tuple(node.dist.event)
-    own = align(term, dims, tuple(lm.plan.dims) + extra + (lm.value_dim,))
+    own_dims = tuple(lm.plan.dims) + extra + (lm.value_dim,)
+    own = align(term, dims, own_dims)
     params = [_rest(lm, node.name), own] + ([pt.zeros(tuple(env.size(d) for d in event))] if event else [])
-    logp = _carrier_logp(len(extra)) if carrier else _zero_logp
     core = [f"e{i}" for i in range(len(extra))]
     events = [f"v{i}" for i in range(len(event))]
-    signature = f"(k),({','.join(core + ['k'])})" + (f",({','.join(events)})" if event else "") + \
-        f"->({','.join(core + events)})"
+    inputs = ["(k)", f"({','.join(core + ['k'])})"] + ([f"({','.join(events)})"] if event else [])
+    draws = forward_draws(lm, *lm.forward[node.name], own_dims) if carrier else None
+    options = {"dtype": str(env.values[node.name].dtype)}
+    if draws is not None:
+        params += draws.params
+        inputs += ["(k)"] + [inputs[1]] * (len(draws.params) - 1)
+        options = {"dist": draws.dist}
     pv_dims = tuple(lm.plan.dims) + extra + event
     data = align(env.values[node.name], node.dims, pv_dims)
-    pm.CustomDist(node.name, *params, logp=logp, signature=signature, observed=data, dims=pv_dims or None,
-                  dtype=str(data.dtype), class_name=f"Marginal_{node.name}")
+    pm.CustomDist(node.name, *params, logp=_carrier_logp(len(extra)) if carrier else _zero_logp,
+                  signature=f"{','.join(inputs)}->({','.join(core + events)})", observed=data,
+                  dims=pv_dims or None, class_name=f"Marginal_{node.name}", **options)
 
 
 def _carrier_logp(n_extra: int):
-    def logp(value, rest, own, *shape):
+    def logp(value, rest, own, *unused):  # unused: an event dim's size, the forward draws' parameters
         summed = pt.sum(own, axis=tuple(range(-1 - n_extra, -1))) if n_extra else own
         return log_sum_exp(rest + summed, axis=-1)
     return logp
 
 
-def _zero_logp(value, rest, own, *shape):
+def _zero_logp(value, rest, own, *unused):
     return pt.zeros_like(rest[..., 0])
 
 

@@ -164,6 +164,11 @@ def support_too_large(span: Span, name: str, size: int, limit: int) -> Diagnosti
               f"(`Truncated(..., upper=N)`), or {_OFF}")
 
 
+def support_empty(span: Span, name: str, lower: int, upper: int) -> Diagnostic:
+    return _d("E-support-empty", f"cannot sum out `{name}`: it can take no value (its smallest value {lower} is "
+              f"above its largest {upper})", span, "check the bounds in the data")
+
+
 def marginal_not_elementwise(span: Span, z: str, reason: str, zdims, z_span: Span | None = None) -> Diagnostic:
     return _d("E-marginal-not-elementwise", f"cannot sum out `{z}`: {reason}", span,
               f"to be summed out, `{z}` must be used elementwise along {_fmt_dims(zdims)}: each observed value "
