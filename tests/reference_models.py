@@ -20,7 +20,11 @@ Conventions shared with the compiler (see the brief in LANGUAGE.md):
   missing values (NaN) are left to PyMC's automatic imputation
   (``x_unobserved``, ``x_observed`` and a deterministic ``x``);
 * generated quantities (random variables nothing observed depends on, such as
-  ``y_new``) are left out.
+  ``y_new``) are left out;
+* summed-out discrete latents (``z[obs] ~ Categorical(w)`` that an observed
+  variable depends on) are left out too: the reference is the marginal model,
+  written with PyMC's own mixture distributions where one applies, and ``=``
+  quantities of such latents (computed after inference) are absent.
 """
 
 from __future__ import annotations
@@ -46,6 +50,10 @@ __all__ = [
     "ar1",
     "bnn",
     "linear_regression_predict",
+    "old_faithful",
+    "three_gaussians",
+    "zip_latent",
+    "capture_recapture",
 ]
 
 
@@ -269,6 +277,65 @@ def linear_regression_predict(data: dict) -> pm.Model:
     return model
 
 
+def _ordered(n: int) -> dict:
+    """PyMC's ordered transform with a strictly increasing start (as the compiler picks)."""
+    return {"transform": pm.distributions.transforms.ordered, "initval": np.linspace(-1.0, 1.0, n)}
+
+
+def old_faithful(data: dict) -> pm.Model:
+    """Two normal components with ordered means: ``waiting ~ NormalMixture(w, mu, sigma)``."""
+    waiting = float_array(data["waiting"])
+    with pm.Model(coords={"obs": _index(len(waiting)), "component": _index(2)}) as model:
+        w = pm.Dirichlet("w", a=np.array([2.0, 2.0]), dims="component")
+        mu = pm.Normal("mu", mu=70.0, sigma=20.0, dims="component", **_ordered(2))
+        sigma = pm.HalfNormal("sigma", sigma=10.0, dims="component")
+        pm.NormalMixture("waiting", w=w, mu=mu, sigma=sigma, observed=waiting, dims="obs")
+    return model
+
+
+def three_gaussians(data: dict) -> pm.Model:
+    """Three normal components of sd 1 with ordered means."""
+    y = float_array(data["y"])
+    with pm.Model(coords={"obs": _index(len(y)), "component": _index(3)}) as model:
+        w = pm.Dirichlet("w", a=np.full(3, 10.0), dims="component")
+        mu = pm.Normal("mu", mu=0.0, sigma=5.0, dims="component", **_ordered(3))
+        pm.NormalMixture("y", w=w, mu=mu, sigma=1.0, observed=y, dims="obs")
+    return model
+
+
+def zip_latent(data: dict) -> pm.Model:
+    """``y ~ ZeroInflatedPoisson(psi, mu)``: psi is the probability of the Poisson component."""
+    y = np.array(data["y"], dtype=int)
+    with pm.Model(coords={"obs": _index(len(y))}) as model:
+        psi = pm.Beta("psi", alpha=2.0, beta=2.0)
+        mu = pm.Gamma("mu", alpha=2.0, beta=0.5)
+        pm.ZeroInflatedPoisson("y", psi=psi, mu=mu, observed=y, dims="obs")
+    return model
+
+
+def _m0_history_logp(history, omega, p):
+    """log[omega prod_t p^y (1-p)^(1-y) + (1 - omega) 1(no capture)] per individual (last axis: occasions)."""
+    caught = pt.sum(history, axis=-1)
+    occasions = history.shape[-1]
+    real = pt.log(omega) + caught * pt.log(p) + (occasions - caught) * pt.log1p(-p)
+    absent = pt.switch(pt.eq(caught, 0), pt.log1p(-omega), -np.inf)
+    return pt.logaddexp(real, absent)
+
+
+def capture_recapture(data: dict) -> pm.Model:
+    """M0 with data augmentation, the membership of each row summed out by hand."""
+    y = np.array([[int(v) for v in row] for row in data["y"]])
+    n_ind, n_occasion = y.shape
+    coords = {"ind": _index(n_ind), "occasion": _index(n_occasion)}
+    with pm.Model(coords=coords) as model:
+        omega = pm.Beta("omega", alpha=1.0, beta=1.0)
+        p = pm.Beta("p", alpha=1.0, beta=1.0)
+        pm.CustomDist("y", omega, p, np.zeros(n_occasion),
+                      logp=lambda value, omega, p, _: _m0_history_logp(value, omega, p),
+                      signature="(),(),(t)->(t)", observed=y, dims=("ind", "occasion"))
+    return model
+
+
 REFERENCES: dict[str, Callable[[dict], pm.Model]] = {
     "eight_schools_centered": eight_schools_centered,
     "eight_schools_noncentered": eight_schools_noncentered,
@@ -282,4 +349,8 @@ REFERENCES: dict[str, Callable[[dict], pm.Model]] = {
     "ar1": ar1,
     "bnn": bnn,
     "linear_regression_predict": linear_regression_predict,
+    "old_faithful": old_faithful,
+    "three_gaussians": three_gaussians,
+    "zip_latent": zip_latent,
+    "capture_recapture": capture_recapture,
 }

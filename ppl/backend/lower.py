@@ -3,9 +3,11 @@
 Data become ``pm.Data`` (so a compiled model can be re-fitted on new data of
 the same shapes), coords come from the file and the data, derived quantities
 become ``pm.Deterministic``.  With ``generated=False`` the generated
-quantities (and what depends on them) are left out: that is the model the
-inference engines see; :func:`lower` with ``generated=True`` adds them, for
-drawing them per posterior draw.
+quantities (and what depends on them) are left out, and discrete latents
+are summed out (:mod:`ppl.backend.marginal`): that is the model the
+inference engines see.  :func:`lower` with ``generated=True`` builds the
+generative model instead, every latent a PyMC variable, for drawing generated
+quantities per posterior draw (given the recovered draws of the latents).
 
 The data containers are registered with :mod:`ppl.backend.rebind`, so that
 :func:`ppl.backend.rebind.set_data` can re-bind the built model to new data of
@@ -21,10 +23,12 @@ import pytensor
 import pytensor.tensor as pt
 
 from ..data.bind import BoundData
-from ..errors import Diagnostic
+from ..errors import Diagnostic, PplError
 from ..semantics import ir
+from ..semantics import messages as msg
 from .distributions import make_rv, ordered_initval, ordered_transform
 from .expr import Env, broadcast_full, lower_expr
+from .marginal import LoweredMarginal, add_dependent, begin_marginal, finish_marginal, lower_path
 from .rebind import DataBinding, check_gathers, register
 
 __all__ = ["lower", "Lowered"]
@@ -32,26 +36,63 @@ __all__ = ["lower", "Lowered"]
 
 @dataclass
 class Lowered:
-    """The PyMC model, the warnings found while building it, and its data binding."""
+    """The PyMC model, the warnings found while building it, its data binding, and
+    the summed-out latents (for recovering their posterior after inference)."""
 
     pm_model: pm.Model
     warnings: list[Diagnostic] = field(default_factory=list)
     binding: DataBinding | None = None
+    marginals: list[LoweredMarginal] = field(default_factory=list)
 
 
 def lower(model: ir.Model, data: BoundData, *, generated: bool = False) -> Lowered:
     """Build the PyMC model of ``model`` on bound ``data``."""
     env = Env(dict(data.sizes))
+    plans = {} if generated else _plans_by_node(model)
+    _check_missing(model, data, plans)
+    marginals: dict[str, LoweredMarginal] = {}
     with pm.Model(coords=data.coords) as pm_model:
         containers = _data(model, data, env)
         for node in model.nodes:
-            if node.name in model.generated and not generated:
-                continue
-            _NODES[type(node)](node, env, data)
+            if node.name in plans:
+                _marginal_node(node, plans[node.name], marginals, env)
+            elif generated or node.name not in model.generated:
+                _NODES[type(node)](node, env, data)
+        for lm in marginals.values():
+            finish_marginal(lm, model, env)
     warnings = check_gathers(env.gathers)
     binding = DataBinding(model, containers, tuple(env.gathers), data)
     register(pm_model, binding)
-    return Lowered(pm_model, warnings, binding)
+    return Lowered(pm_model, warnings, binding, list(marginals.values()))
+
+
+def _plans_by_node(model: ir.Model) -> dict[str, ir.Marginal]:
+    """Each node that the summing-out handles: the latent, its path and its dependents."""
+    out = {}
+    for plan in model.marginals:
+        for name in (plan.name, *plan.path, *plan.dependents):
+            out[name] = plan
+    return out
+
+
+def _marginal_node(node: ir.Node, plan: ir.Marginal, marginals: dict, env: Env) -> None:
+    if node.name == plan.name:
+        marginals[plan.name] = begin_marginal(plan, node, env)
+    elif node.name in plan.path:
+        lower_path(node, marginals[plan.name])
+    else:
+        add_dependent(node, marginals[plan.name], env)
+
+
+def _check_missing(model: ir.Model, data: BoundData, plans: dict) -> None:
+    """Missing values cannot (yet) be summed out: in a dependent, or of a discrete variable."""
+    for node in model.observed:
+        if node.name not in data.missing:
+            continue
+        if node.name in plans:
+            raise PplError(msg.marginal_missing(node.span, node.name, plans[node.name].name))
+        if model.marginalize and node.dist.discrete:
+            raise PplError(msg.discrete_missing(node.span, node.name, node.dist.name))
 
 
 def _data(model: ir.Model, data: BoundData, env: Env) -> dict:

@@ -1,4 +1,4 @@
-"""Running inference on a checked model: MCMC, generated quantities, provenance."""
+"""Running inference on a checked model: MCMC, summed-out latents, generated quantities, provenance."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from .. import driver
 from ..data.bind import BoundData, data_hash
 from ..semantics import ir
 from .mcmc import MCMCConfig, check_config, run_mcmc
+from .recover import add_discrete_posterior
 
 __all__ = ["sample", "predict", "provenance"]
 
@@ -91,7 +92,7 @@ def sample(model, bound: BoundData, config: MCMCConfig):
     (no PyMC graph is built then); the other engines go through ``pm.sample``.
     """
     check_config(config)
-    warnings = []
+    warnings, lowered = [], None
     if not _has_parameters(model):
         result = _prior_only(driver.build(model.ir, bound, generated=True).pm_model, config)
     elif config.engine == "blackjax" and config.method == "nuts":
@@ -103,10 +104,18 @@ def sample(model, bound: BoundData, config: MCMCConfig):
         lowered = driver.build(model.ir, bound)
         warnings = [w.render() for w in lowered.warnings]
         result = run_mcmc(lowered.pm_model, config)
+    if model.ir.marginals:
+        built = lowered if lowered is not None else driver.build(model.ir, bound)
+        result = add_discrete_posterior(built, result, seed=_latent_seed(config.seed))
     result = _draw_generated(model, bound, result, config.seed, config.progressbar)
     result.attrs.update(provenance(model, bound, config.as_dict()))
     result.attrs["ppl_warnings"] = json.dumps(warnings)
     return result
+
+
+def _latent_seed(seed):
+    """A stream for the draws of summed-out latents, apart from the sampler's."""
+    return None if seed is None else np.random.default_rng([seed, 0x6D6978])
 
 
 def predict(model, result, bound: BoundData, *, seed=None, progressbar=False):
@@ -116,11 +125,14 @@ def predict(model, result, bound: BoundData, *, seed=None, progressbar=False):
     full = driver.build(model.ir, bound, generated=True).pm_model
     names = list(bound.left_out) + [n.name for n in model.ir.nodes
                                     if n.name in model.ir.generated or getattr(n, "role", None) == "derived"]
+    names += [m.name for m in model.ir.marginals]
     names = [n for n in dict.fromkeys(names) if n in full.named_vars]
     # drawn afresh even where the fit's posterior holds them (generated quantities are merged into it):
-    # PyMC otherwise copies trace values, of the fit-time shapes
+    # PyMC otherwise copies trace values, of the fit-time shapes; summed-out latents too (from their
+    # distribution given the parameters, not conditioned on new observations)
     drawn = [n for n in names if n in bound.left_out or isinstance(model.ir.node(n), ir.RandomVar)]
     out = pm.sample_posterior_predictive(result, model=full, var_names=names, sample_vars=drawn,
                                          random_seed=seed, progressbar=progressbar, predictions=True)
     out.attrs.update(provenance(model, bound, {"predict": True, "seed": seed}))
     return out
+

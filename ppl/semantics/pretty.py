@@ -5,7 +5,7 @@ from __future__ import annotations
 from . import ir
 from .types import Support
 
-__all__ = ["show_model", "show_expr"]
+__all__ = ["show_model", "show_expr", "show_marginal"]
 
 _OPS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^", "and": "and", "or": "or"}
 
@@ -121,10 +121,11 @@ def show_model(model: ir.Model) -> str:
 
     Its description, dims (where each size comes from), data (type and dims),
     every statement with its role (``param``, ``observed``, ``generated``,
-    ``derived``, ``tdata``, ``local``, ``potential``), value type, dims and the
-    resolved expression or distribution (gathers, contractions, consumed and
-    event dims), the generated quantities (drawn per posterior draw after
-    inference) and the size equalities checked when data are bound.
+    ``marginalized``, ``derived``, ``tdata``, ``local``, ``potential``), value
+    type, dims and the resolved expression or distribution (gathers,
+    contractions, consumed and event dims), the generated quantities (drawn per
+    posterior draw after inference), which discrete latents are summed out and
+    why (or kept discrete), and the size equalities checked when data are bound.
     """
     lines = [f"model {model.name or '(unnamed)'}"]
     lines += [f"  # {line}".rstrip() for line in model.description.splitlines()]
@@ -134,5 +135,38 @@ def show_model(model: ir.Model) -> str:
     lines += _section("statements", [header.rstrip()] + [_node_line(n, model.generated) for n in model.nodes])
     order = [n.name for n in model.nodes if n.name in model.generated]
     lines += _section("generated after inference, per draw", [f"  {', '.join(dict.fromkeys(order))}"] if order else [])
+    lines += _discrete_lines(model)
     lines += _section("checked when data are bound", [_size_check_line(c) for c in model.size_checks])
     return "\n".join(lines)
+
+
+def _values_text(m: ir.Marginal) -> str:
+    if m.kind == "bool":
+        return "values 0, 1"
+    if m.kind == "categorical":
+        count = f"{m.size} values" if m.size is not None else "one value per position"
+        return f"{count} along `{m.value_dim}`"
+    count = f"{m.size} values, " if m.size is not None else ""
+    return f"{count}from {show_expr(m.lower)} to {show_expr(m.upper)} (the smallest and largest over its elements)"
+
+
+def show_marginal(m: ir.Marginal) -> list[str]:
+    """Why and how one latent is summed out (the check-time decision)."""
+    deps = ", ".join(m.dependents)
+    through = f" through {', '.join(m.path)}" if m.path else ""
+    out = [f"  {m.name} {_dims(m.dims)}: {_values_text(m)}",
+           f"    summed out of {deps}{through}: every path is elementwise along {_dims(m.dims)}"]
+    if m.carrier is not None:
+        out.append(f"    the log-likelihood of {m.carrier} is the marginal one, one value per element of {m.name}")
+    probs = f"P({m.name} = 1)" if m.kind == "bool" else f"P({m.name} = value) along `{m.value_dim}`"
+    out.append(f"    after inference: {m.name}_probs ({probs}) and draws of {m.name}, per posterior draw")
+    return out
+
+
+def _discrete_lines(model: ir.Model) -> list[str]:
+    kept = [n.name for n in model.nodes
+            if isinstance(n, ir.RandomVar) and n.role == "param" and n.dist.discrete]
+    summed = [line for m in model.marginals for line in show_marginal(m)]
+    lines = _section("summed out (discrete latents marginalized)", summed)
+    return lines + _section("kept discrete (marginalization off; PyMC's discrete steps sample them)",
+                            [f"  {', '.join(kept)}"] if kept else [])
