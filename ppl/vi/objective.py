@@ -22,6 +22,8 @@ from typing import Callable
 
 import numpy as np
 
+from .init import starting_point
+
 __all__ = ["Layout", "Batch", "Objective", "build_objective", "enable_x64", "enable_compilation_cache"]
 
 
@@ -177,10 +179,11 @@ def _axis(dims, dim: str | None) -> int | None:
 
 
 def build_objective(pm_model, data_dims: dict[str, tuple[str, ...]], batch_dim: str | None = None,
-                    batch_total: int | None = None) -> Objective:
+                    batch_total: int | None = None, ordered: frozenset[str] = frozenset()) -> Objective:
     """Compile ``pm_model``'s log density and outputs to JAX functions.
 
-    ``data_dims`` are the declared dims of each data name.  With
+    ``data_dims`` are the declared dims of each data name; ``ordered`` names
+    the ordered variables (for the start of q, :mod:`ppl.vi.init`).  With
     ``batch_dim``, ``pm_model`` is the model built on one minibatch of
     ``batch_total`` rows' data, and the observed variables along that dim form
     the ``local`` term.
@@ -205,6 +208,7 @@ def build_objective(pm_model, data_dims: dict[str, tuple[str, ...]], batch_dim: 
     point = pm_model.initial_point()
     layout = Layout(tuple(v.name for v in value_vars), tuple(np.shape(point[v.name]) for v in value_vars))
     data_values = tuple(np.asarray(v.get_value()) for v in shared)
+    terms = _wrap_terms(terms_fn, layout)
     batch = None
     if batch_dim is not None:
         axes = tuple(_axis(data_dims.get(v.name), batch_dim) for v in shared)
@@ -213,15 +217,22 @@ def build_objective(pm_model, data_dims: dict[str, tuple[str, ...]], batch_dim: 
         layout=layout,
         data_names=tuple(v.name for v in shared),
         data_values=data_values,
-        terms=_wrap_terms(terms_fn, layout),
+        terms=terms,
         outputs=_wrap_outputs(outputs_fn, layout, n_ll),
         loglik_names=tuple(rv.name for rv in pm_model.observed_RVs),
         loglik_axes=tuple(_axis(dims.get(rv.name), batch_dim) for rv in pm_model.observed_RVs),
         value_names=tuple(v.name for v in values),
         value_axes=tuple(_axis(dims.get(v.name), batch_dim) for v in values),
-        init=layout.flatten(point),
+        init=starting_point(pm_model, layout, ordered, _finite_check(terms, data_values)),
         batch=batch,
     )
+
+
+def _finite_check(terms, data) -> Callable:
+    import jax
+
+    fn = jax.jit(lambda flat, data: sum(terms(flat, *data)))
+    return lambda flat: bool(np.isfinite(fn(flat, data)))
 
 
 def _wrap_terms(fn, layout: Layout) -> Callable:
