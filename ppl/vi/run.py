@@ -61,7 +61,7 @@ def compile_program(model, bound: BoundData, config: VIConfig, pm_model=None):
     data_dims = {d.name: d.dims for d in model.ir.data}
     total = bound.sizes[dim] if dim is not None else None
     ordered = frozenset(n.name for n in model.ir.nodes if getattr(n, "ordered", False))
-    objective = build_objective(pm_model, data_dims, dim, total, ordered)
+    objective = build_objective(pm_model, data_dims, dim, total, ordered, config.gradient)
     return VIProgram(objective, config, data_inputs(objective, bound.values))
 
 
