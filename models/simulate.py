@@ -17,8 +17,8 @@ that a posterior fitted to the data should cover them (the recovery test
 checks that each lies within 3 posterior standard deviations of the
 posterior mean). Each model has its own random stream, derived from
 ``SEED`` and the model name, so editing one simulator leaves the other data
-sets unchanged. The eight-schools data are real (posteriordb) and are not
-touched here.
+sets unchanged. The eight-schools, Old Faithful and capture-recapture data
+are real and are not touched here.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def _labels(prefix: str, codes: np.ndarray) -> list[str]:
 def _standard_normal(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     """Standard normal draws rescaled to sample mean 0 and sd 1 along the first axis.
 
-    Used for the non-centered group effects: with only 10-12 groups, a raw draw
+    Used for the group effects: with only 10-12 groups, a raw draw
     whose sample mean is far from 0 shifts the posterior of the population
     mean away from its true value (an unlucky, not a wrong, truth).
     """
@@ -102,7 +102,7 @@ def radon_varying_intercept(rng: np.random.Generator) -> Simulated:
     b, sigma_y = rng.uniform(-0.8, -0.4), rng.uniform(0.5, 0.9)
     log_radon = a[county] + b * floor + rng.normal(0.0, sigma_y, n_obs)
     data = {"county": _labels("county", county), "floor": floor, "log_radon": _round(log_radon)}
-    truth = {"mu_a": mu_a, "sigma_a": sigma_a, "a_raw": a_raw, "a": a, "b": b, "sigma_y": sigma_y}
+    truth = {"mu_a": mu_a, "sigma_a": sigma_a, "a": a, "b": b, "sigma_y": sigma_y}
     return data, truth
 
 
@@ -194,6 +194,26 @@ def linear_regression_predict(rng: np.random.Generator) -> Simulated:
     return data, {"alpha": alpha, "beta": beta, "sigma": sigma}
 
 
+def three_gaussians(rng: np.random.Generator) -> Simulated:
+    """1000 points from three normals of sd 1 with means about 2 apart, weights ~ Dirichlet(10, 10, 10)."""
+    n_obs = 1000
+    w = rng.dirichlet(np.full(3, 10.0))
+    mu = np.sort(np.array([-2.0, 0.0, 2.0]) + rng.uniform(-0.3, 0.3, 3))
+    sigma = 1.0
+    z = rng.choice(3, size=n_obs, p=w)
+    y = rng.normal(mu[z], sigma)
+    return {"y": _round(y)}, {"w": w, "mu": mu}
+
+
+def zip_latent(rng: np.random.Generator) -> Simulated:
+    """200 zero-inflated Poisson counts: Poisson(mu) with probability psi, else a structural zero."""
+    n_obs = 200
+    psi, mu = rng.uniform(0.5, 0.8), rng.uniform(2.0, 5.0)
+    z = rng.binomial(1, psi, n_obs)
+    y = z * rng.poisson(mu, n_obs)
+    return {"y": y}, {"psi": psi, "mu": mu}
+
+
 SIMULATORS: dict[str, Callable[[np.random.Generator], Simulated]] = {
     "linear_regression": linear_regression,
     "logistic_regression": logistic_regression,
@@ -204,6 +224,8 @@ SIMULATORS: dict[str, Callable[[np.random.Generator], Simulated]] = {
     "ar1": ar1,
     "bnn": bnn,
     "linear_regression_predict": linear_regression_predict,
+    "three_gaussians": three_gaussians,
+    "zip_latent": zip_latent,
 }
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import driver
-from .errors import SourceFile
+from .errors import PplError, SourceFile
 from .semantics import ir
 from .semantics.checker import CheckOptions
 
@@ -65,19 +65,45 @@ class Model:
         """The PyMC model on ``data`` (the model's default data when ``None``)."""
         return driver.build(self.ir, self.bind(data), generated=generated).pm_model
 
+    def set_data(self, pm_model, data: Any) -> list:
+        """Re-bind a PyMC model built by :meth:`build` to new ``data`` of the same shapes, in place.
+
+        Every data container (covariates, observed data, factor codes) takes the
+        new values; the model and the functions already compiled from it (logp,
+        gradient) see them without rebuilding or recompiling.  Dims keep their
+        sizes and coordinates, factors their fit-time levels.  Returns the
+        warnings about the new data; raises :class:`~ppl.PplError` (the model
+        keeps its data) when a size differs, values are missing, an observed
+        variable is left out, or an index is out of range.  See
+        :func:`ppl.backend.rebind.set_data`.
+        """
+        from .backend.rebind import set_data
+
+        return set_data(pm_model, self.bind(data))
+
     # ------------------------------------------------------------ inference
-    def sample(self, data: Any = None, *, engine: str = "nutpie", method: str = "nuts", draws: int = 1000,
-               tune: int = 1000, chains: int = 4, seed: int | None = None, progressbar: bool = True):
-        """Sample the posterior with MCMC; return an xarray DataTree."""
-        from .infer.mcmc import MCMCConfig
+    def sample(self, data: Any = None, *, engine: str | None = None, method: str = "nuts", draws: int = 1000,
+               tune: int = 1000, chains: int = 4, seed: int | None = None, progressbar: bool = True,
+               target_accept: float = 0.8, device: str = "auto"):
+        """Sample the posterior with MCMC; return an xarray DataTree.
+
+        ``engine``: ``nutpie`` (default for NUTS), ``pymc``, ``numpyro`` or
+        ``blackjax`` (a compiled program cached across processes); ``method``:
+        ``nuts``, ``hmc`` or ``metropolis`` (PyMC's step methods); ``device``
+        (JAX engines): ``auto`` (a GPU when JAX sees one), ``cpu`` or ``gpu``.
+        """
+        from .infer.mcmc import MCMCConfig, resolve_engine
         from .infer.run import sample
 
-        config = MCMCConfig(engine=engine, method=method, draws=draws, tune=tune, chains=chains, seed=seed,
-                            progressbar=progressbar)
+        config = MCMCConfig(engine=resolve_engine(engine, method), method=method, draws=draws, tune=tune,
+                            chains=chains, seed=seed, progressbar=progressbar, target_accept=target_accept,
+                            device=device)
         bound = self.bind(data)
         try:
             result = sample(self, bound, config)
-        except RuntimeError:  # PyMC's SamplingError and nutpie's failed start are RuntimeErrors
+        except (RuntimeError, PplError) as exc:  # a sampler that cannot start: say which line causes it
+            if isinstance(exc, PplError) and exc.code != "E-engine-failed":
+                raise
             error = self._start_error(bound)
             if error is None:
                 raise
@@ -98,6 +124,24 @@ class Model:
         from .infer.run import predict
 
         return predict(self, result, self.bind(data, allow_left_out=True), seed=seed, progressbar=progressbar)
+
+    def fit(self, data: Any = None, *, method: str = "advi", batch_size: int | None = None,
+            batch_dim: str | None = None, steps: int = 20_000, learning_rate: float = 0.05, draws: int = 1000,
+            seed: int | None = None, progressbar: bool = True, **options):
+        """Fit a Gaussian approximation with ADVI (``"advi"`` mean-field or ``"fullrank"``).
+
+        ``batch_size`` subsamples the rows of ``batch_dim`` (minibatch ADVI).
+        Further options (``window``, ``patience``, ``tol_elbo``, ``tol_params``,
+        ``grad_samples``, ``stop_early``, ...) are the fields of
+        :class:`ppl.vi.VIConfig`.  Returns a DataTree: draws from q in
+        ``posterior``, ``log_p``/``log_q`` in ``sample_stats``, the optimisation
+        in ``vi`` (see docs/inference.md).
+        """
+        from .vi import VIConfig, fit
+
+        config = VIConfig(method=method, batch_size=batch_size, batch_dim=batch_dim, steps=steps,
+                          learning_rate=learning_rate, draws=draws, seed=seed, progressbar=progressbar, **options)
+        return fit(self, self.bind(data), config)
 
 
 def _with_draw_warnings(result, model: ir.Model):

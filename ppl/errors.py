@@ -85,6 +85,10 @@ class Diagnostic:
     severity: str = "error"
     notes: tuple[tuple[Span, str], ...] = ()
 
+    def __post_init__(self) -> None:
+        if self.span is None:  # a message about options or the run, not about a place in a file
+            object.__setattr__(self, "span", NO_SPAN)
+
     def render(self) -> str:
         return render(self)
 

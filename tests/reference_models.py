@@ -20,7 +20,11 @@ Conventions shared with the compiler (see the brief in LANGUAGE.md):
   missing values (NaN) are left to PyMC's automatic imputation
   (``x_unobserved``, ``x_observed`` and a deterministic ``x``);
 * generated quantities (random variables nothing observed depends on, such as
-  ``y_new``) are left out.
+  ``y_new``) are left out;
+* summed-out discrete latents (``z[obs] ~ Categorical(w)`` that an observed
+  variable depends on) are left out too: the reference is the marginal model,
+  written with PyMC's own mixture distributions where one applies, and ``=``
+  quantities of such latents (computed after inference) are absent.
 """
 
 from __future__ import annotations
@@ -46,6 +50,10 @@ __all__ = [
     "ar1",
     "bnn",
     "linear_regression_predict",
+    "old_faithful",
+    "three_gaussians",
+    "zip_latent",
+    "capture_recapture",
 ]
 
 
@@ -142,20 +150,30 @@ def logistic_regression(data: dict) -> pm.Model:
 
 
 def radon_varying_intercept(data: dict) -> pm.Model:
-    """Varying county intercepts, non-centered: ``a = mu_a + sigma_a * a_raw``."""
+    """Varying county intercepts, centered: ``a ~ Normal(mu_a, sigma_a)``."""
     county, levels = factor_codes(data["county"])
     floor = float_array(data["floor"])
     coords = {"obs": _index(len(county)), "county": levels}
     with pm.Model(coords=coords) as model:
         mu_a = pm.Normal("mu_a", mu=0, sigma=10)
         sigma_a = pm.HalfNormal("sigma_a", sigma=1)
-        a_raw = pm.Normal("a_raw", mu=0, sigma=1, dims="county")
-        a = pm.Deterministic("a", mu_a + sigma_a * a_raw, dims="county")
+        a = pm.Normal("a", mu=mu_a, sigma=sigma_a, dims="county")
         b = pm.Normal("b", mu=0, sigma=10)
         sigma_y = pm.HalfNormal("sigma_y", sigma=1)
         mu = a[county] + b * floor
         log_radon = float_array(data["log_radon"])
         pm.Normal("log_radon", mu=mu, sigma=sigma_y, observed=log_radon, dims="obs")
+    return model
+
+
+def radon_complete_pooling(data: dict) -> pm.Model:
+    """One intercept for all counties: ``log_radon ~ Normal(a + b * floor, sigma_y)``."""
+    floor = float_array(data["floor"])
+    with pm.Model(coords={"obs": _index(len(floor))}) as model:
+        a = pm.Normal("a", mu=0, sigma=10)
+        b = pm.Normal("b", mu=0, sigma=10)
+        sigma_y = pm.HalfNormal("sigma_y", sigma=1)
+        pm.Normal("log_radon", mu=a + b * floor, sigma=sigma_y, observed=float_array(data["log_radon"]), dims="obs")
     return model
 
 
@@ -247,14 +265,74 @@ def bnn(data: dict) -> pm.Model:
 
 
 def linear_regression_predict(data: dict) -> pm.Model:
-    """Simple regression; ``y_new`` is a generated quantity and so not in the model."""
-    x, y = float_array(data["x"]), float_array(data["y"])
+    """Simple regression; ``y_new`` is a generated quantity and so not in the model; ``mu_new`` is."""
+    x, y, x_new = float_array(data["x"]), float_array(data["y"]), float_array(data["x_new"])
     coords = {"obs": _index(len(x)), "new": _index(len(data["x_new"]))}
     with pm.Model(coords=coords) as model:
         alpha = pm.Normal("alpha", mu=0, sigma=10)
         beta = pm.Normal("beta", mu=0, sigma=5)
         sigma = pm.HalfNormal("sigma", sigma=2)
         pm.Normal("y", mu=alpha + beta * x, sigma=sigma, observed=y, dims="obs")
+        pm.Deterministic("mu_new", alpha + beta * x_new, dims="new")
+    return model
+
+
+def _ordered(n: int) -> dict:
+    """PyMC's ordered transform with a strictly increasing start (as the compiler picks)."""
+    return {"transform": pm.distributions.transforms.ordered, "initval": np.linspace(-1.0, 1.0, n)}
+
+
+def old_faithful(data: dict) -> pm.Model:
+    """Two normal components with ordered means: ``waiting ~ NormalMixture(w, mu, sigma)``."""
+    waiting = float_array(data["waiting"])
+    with pm.Model(coords={"obs": _index(len(waiting)), "component": _index(2)}) as model:
+        w = pm.Dirichlet("w", a=np.array([2.0, 2.0]), dims="component")
+        mu = pm.Normal("mu", mu=70.0, sigma=20.0, dims="component", **_ordered(2))
+        sigma = pm.HalfNormal("sigma", sigma=10.0, dims="component")
+        pm.NormalMixture("waiting", w=w, mu=mu, sigma=sigma, observed=waiting, dims="obs")
+    return model
+
+
+def three_gaussians(data: dict) -> pm.Model:
+    """Three normal components of sd 1 with ordered means."""
+    y = float_array(data["y"])
+    with pm.Model(coords={"obs": _index(len(y)), "component": _index(3)}) as model:
+        w = pm.Dirichlet("w", a=np.full(3, 10.0), dims="component")
+        mu = pm.Normal("mu", mu=0.0, sigma=5.0, dims="component", **_ordered(3))
+        pm.NormalMixture("y", w=w, mu=mu, sigma=1.0, observed=y, dims="obs")
+    return model
+
+
+def zip_latent(data: dict) -> pm.Model:
+    """``y ~ ZeroInflatedPoisson(psi, mu)``: psi is the probability of the Poisson component."""
+    y = np.array(data["y"], dtype=int)
+    with pm.Model(coords={"obs": _index(len(y))}) as model:
+        psi = pm.Beta("psi", alpha=2.0, beta=2.0)
+        mu = pm.Gamma("mu", alpha=2.0, beta=0.5)
+        pm.ZeroInflatedPoisson("y", psi=psi, mu=mu, observed=y, dims="obs")
+    return model
+
+
+def _m0_history_logp(history, omega, p):
+    """log[omega prod_t p^y (1-p)^(1-y) + (1 - omega) 1(no capture)] per individual (last axis: occasions)."""
+    caught = pt.sum(history, axis=-1)
+    occasions = history.shape[-1]
+    real = pt.log(omega) + caught * pt.log(p) + (occasions - caught) * pt.log1p(-p)
+    absent = pt.switch(pt.eq(caught, 0), pt.log1p(-omega), -np.inf)
+    return pt.logaddexp(real, absent)
+
+
+def capture_recapture(data: dict) -> pm.Model:
+    """M0 with data augmentation, the membership of each row summed out by hand."""
+    y = np.array([[int(v) for v in row] for row in data["y"]])
+    n_ind, n_occasion = y.shape
+    coords = {"ind": _index(n_ind), "occasion": _index(n_occasion)}
+    with pm.Model(coords=coords) as model:
+        omega = pm.Beta("omega", alpha=1.0, beta=1.0)
+        p = pm.Beta("p", alpha=1.0, beta=1.0)
+        pm.CustomDist("y", omega, p, np.zeros(n_occasion),
+                      logp=lambda value, omega, p, _: _m0_history_logp(value, omega, p),
+                      signature="(),(),(t)->(t)", observed=y, dims=("ind", "occasion"))
     return model
 
 
@@ -264,10 +342,15 @@ REFERENCES: dict[str, Callable[[dict], pm.Model]] = {
     "linear_regression": linear_regression,
     "logistic_regression": logistic_regression,
     "radon_varying_intercept": radon_varying_intercept,
+    "radon_complete_pooling": radon_complete_pooling,
     "varying_slopes_lkj": varying_slopes_lkj,
     "poisson_glm_offset": poisson_glm_offset,
     "regression_missing": regression_missing,
     "ar1": ar1,
     "bnn": bnn,
     "linear_regression_predict": linear_regression_predict,
+    "old_faithful": old_faithful,
+    "three_gaussians": three_gaussians,
+    "zip_latent": zip_latent,
+    "capture_recapture": capture_recapture,
 }

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 import pymc as pm
+from pymc.distributions.transforms import CholeskyCorrTransform
 
 from ..semantics import ir
 from ..semantics.signatures import (CONSUMED, EVENT, MATRIX, MIX_PARAM, STATIC, WEIGHTS,
                                     signature)
-from .expr import Env, align, broadcast_full, lower_expr
+from .expr import Env, align, broadcast_full, lower_expr, lower_real
+from .mixture import mixture_of, normal_mixture, support_transform
 
-__all__ = ["make_dist", "make_rv", "ordered_transform"]
+__all__ = ["make_dist", "make_rv", "ordered_transform", "redim_dist", "lowered_params"]
 
 
 def _param_dims(kind: str, dims, event, consumed) -> tuple:
@@ -40,12 +42,17 @@ def _params(dist: ir.Dist, dims, env: Env) -> dict:
             out[name] = _static(expr if isinstance(expr, ir.SizeOf) else int(expr.value), env)
             continue
         want = _param_dims(kind, dims, dist.event, dist.consumed)
-        value = lower_expr(expr, env)
+        value = (lower_expr if dist.discrete else lower_real)(expr, env)  # see lower_real
         if kind == MIX_PARAM:
             out[name] = broadcast_full(value, expr.dims, want, env)
         else:
             out[name] = align(value, expr.dims, want)
     return out
+
+
+def lowered_params(dist: ir.Dist, dims, env: Env) -> dict:
+    """A distribution's parameters lowered and aligned to ``dims`` (by kind), by PyMC name."""
+    return _params(dist, dims, env)
 
 
 def make_dist(dist: ir.DistExpr, dims, env: Env):
@@ -64,15 +71,41 @@ def _shape(dims, env: Env) -> tuple:
 
 def _simple(dist: ir.Dist, dims, env: Env, name, kwargs):
     params = _params(dist, dims, env)
+    if dist.name in _SPECIAL:
+        return _SPECIAL[dist.name](name, params, _shape(dims, env), **_free_transform(dist, name, kwargs))
     cls = getattr(pm, dist.name)
     if name is None:
         return cls.dist(**params, shape=_shape(dims, env))
-    return cls(name, **params, dims=dims or None, **kwargs)
+    extra = _RV_OPTIONS[dist.name](params) if dist.name in _RV_OPTIONS else {}
+    return cls(name, **params, dims=dims or None, **(extra | kwargs))
+
+
+class CholeskyCorr(CholeskyCorrTransform):
+    """PyMC's Cholesky-correlation transform under a name without ``_``.
+
+    PyMC 6.4 names LKJCorr's value variable ``L_cholesky_corr__`` and undoes
+    that with ``get_untransformed_name``, which drops the last three
+    ``_``-separated parts: ``L_cholesky``, not ``L``.  ``pm.sample`` then fails
+    computing the log-likelihood (``compute_log_likelihood``: "exact match
+    required for all data variable names").  Named ``choleskycorr``, the value
+    variable is ``L_choleskycorr__`` -> ``L``; density and Jacobian are PyMC's.
+    """
+
+    name = "choleskycorr"
+
+
+def _lkj_options(params: dict) -> dict:
+    return {"default_transform": CholeskyCorr(n=params["n"], upper=False)}
+
+
+# extra keyword arguments of a named random variable, by distribution
+_RV_OPTIONS = {"LKJCorr": _lkj_options}
 
 
 def _wrapped(dist: ir.Wrapped, dims, env: Env, name, kwargs):
     inner = _simple(dist.inner, dims, env, None, {})
-    bounds = {k: align(lower_expr(b, env), b.dims, tuple(dims))
+    lower = lower_expr if dist.discrete else lower_real
+    bounds = {k: align(lower(b, env), b.dims, tuple(dims))
               for k, b in (("lower", dist.lower), ("upper", dist.upper)) if b is not None}
     cls = getattr(pm, dist.kind)
     if name is None:
@@ -81,13 +114,20 @@ def _wrapped(dist: ir.Wrapped, dims, env: Env, name, kwargs):
 
 
 def _mixture(dist: ir.MixtureOf, dims, env: Env, name, kwargs):
-    comps = [_simple(c, dims, env, None, {}) for c in dist.components]
+    comps = [(getattr(pm, c.name), _params(c, dims, env)) for c in dist.components]
     w = align(lower_expr(dist.weights, env), dist.weights.dims, tuple(dims) + (dist.component_dim,))
-    if name is None:
-        return pm.Mixture.dist(w=w, comp_dists=comps, shape=_shape(dims, env))
-    return pm.Mixture(name, w=w, comp_dists=comps, dims=dims or None, **kwargs)
+    return mixture_of(name, w, comps, _shape(dims, env), **_free_transform(dist, name, kwargs))
 
 
+def _free_transform(dist, name, kwargs) -> dict:
+    """A mixture declared as a parameter needs its support's transform stated."""
+    if name is None or "observed" in kwargs or "transform" in kwargs or dist.discrete:
+        return kwargs
+    transform = support_transform(dist.support)
+    return kwargs if transform is None else {**kwargs, "transform": transform}
+
+
+_SPECIAL = {"NormalMixture": normal_mixture}  # explicit log-sum-exp marginals (ppl.backend.mixture)
 _DIST_BUILDERS = {ir.Dist: _simple, ir.Wrapped: _wrapped, ir.MixtureOf: _mixture}
 
 
@@ -110,3 +150,19 @@ def ordered_initval(dist: ir.DistExpr, shape: tuple) -> np.ndarray:
         base = np.linspace(-1.0, 1.0, k) if k > 1 else np.zeros(1)
     return np.broadcast_to(base, shape).copy()
 
+
+
+def redim_dist(dist: ir.DistExpr, renamed: dict) -> ir.DistExpr:
+    """``dist`` with the names in ``renamed`` taking new dims (see :mod:`ppl.backend.enumerate`)."""
+    from dataclasses import replace
+
+    from .enumerate import with_dims
+
+    if isinstance(dist, ir.Wrapped):
+        bounds = {k: None if b is None else with_dims(b, renamed)
+                  for k, b in (("lower", dist.lower), ("upper", dist.upper))}
+        return replace(dist, inner=redim_dist(dist.inner, renamed), **bounds)
+    if isinstance(dist, ir.MixtureOf):
+        return replace(dist, weights=with_dims(dist.weights, renamed),
+                       components=tuple(redim_dist(c, renamed) for c in dist.components))
+    return replace(dist, params=tuple((k, with_dims(v, renamed)) for k, v in dist.params))

@@ -11,7 +11,7 @@ from ..data.bind import size_of
 from ..semantics import ir
 from .functions import ELEMENTWISE, REDUCE, SCAN
 
-__all__ = ["Env", "lower_expr", "align", "broadcast_full"]
+__all__ = ["Env", "lower_expr", "lower_real", "align", "broadcast_full"]
 
 
 @dataclass
@@ -45,6 +45,25 @@ def lower_expr(e: ir.Expr, env: Env):
     return _LOWER[type(e)](e, env)
 
 
+def lower_real(e: ir.Expr, env: Env):
+    """Lower ``e`` where its value is used as a real number.
+
+    An integer literal becomes a float64 constant, not an int64 one.  This is
+    not cosmetic: PyTensor merges equal constants when it compiles a function,
+    and its ``local_useless_switch`` rewrite appends a constant's stack trace to
+    itself (``copy_stack_trace(node.inputs, left)`` with ``left`` among the
+    inputs).  An int64 literal of the model (``HalfNormal(1)``) merged with the
+    int64 ``1`` of ``switch(c, 1, 1)`` in LKJCorr's shape graph had its trace
+    tripled by every compilation of the model (``initial_point``, ``logp``,
+    sampling, posterior predictive): 3^k entries after k compilations, >20 GB
+    after ~20.  Model constants never take part in that rewrite as floats.
+    Integer contexts (indices, integer arithmetic, counts) keep int64.
+    """
+    if isinstance(e, ir.Const):
+        return pt.constant(np.float64(e.value))
+    return lower_expr(e, env)
+
+
 def _const(e: ir.Const, env: Env):
     dtype = "int64" if e.vtype.is_integer and float(e.value).is_integer() else "float64"
     return pt.constant(np.asarray(e.value, dtype=dtype))
@@ -59,7 +78,9 @@ def _size_of(e: ir.SizeOf, env: Env):
 
 
 def _apply(e: ir.Apply, env: Env):
-    args = [align(lower_expr(a, env), a.dims, e.dims) for a in e.args]
+    real = not all(a.vtype.is_integer for a in e.args)
+    lower = lower_real if real else lower_expr
+    args = [align(lower(a, env), a.dims, e.dims) for a in e.args]
     return ELEMENTWISE[e.fn](*args)
 
 
@@ -69,8 +90,9 @@ def _relabel(e: ir.Relabel, env: Env):
 
 def _vector(e: ir.VectorLit, env: Env):
     inner = e.dims[:-1]
-    items = [broadcast_full(lower_expr(i, env), i.dims, inner, env) for i in e.items]
     dtype = "int64" if e.vtype.is_integer else "float64"
+    lower = lower_expr if e.vtype.is_integer else lower_real
+    items = [broadcast_full(lower(i, env), i.dims, inner, env) for i in e.items]
     return pt.stack([pt.cast(i, dtype) for i in items], axis=-1)
 
 
@@ -97,7 +119,8 @@ def _contract(e: ir.Contract, env: Env):
 def _take_at(e: ir.TakeAt, env: Env):
     base = lower_expr(e.base, env)
     pos = e.base.dims.index(e.dim)
-    return base[(slice(None),) * pos + (lower_expr(e.index, env),)]
+    index = int(e.index.value) if isinstance(e.index, ir.Const) else lower_expr(e.index, env)
+    return base[(slice(None),) * pos + (index,)]
 
 
 def _gather(e: ir.Gather, env: Env):

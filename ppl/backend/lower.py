@@ -3,16 +3,21 @@
 Data become ``pm.Data`` (so a compiled model can be re-fitted on new data of
 the same shapes), coords come from the file and the data, derived quantities
 become ``pm.Deterministic``.  With ``generated=False`` the generated
-quantities (and what depends on them) are left out: that is the model the
-inference engines see; :func:`lower` with ``generated=True`` adds them, for
-drawing them per posterior draw.
+quantities (and what depends on them) are left out, and discrete latents
+are summed out (:mod:`ppl.backend.marginal`): that is the model the
+inference engines see.  :func:`lower` with ``generated=True`` builds the
+generative model instead, every latent a PyMC variable, for drawing generated
+quantities per posterior draw (given the recovered draws of the latents).
+
+The data containers are registered with :mod:`ppl.backend.rebind`, so that
+:func:`ppl.backend.rebind.set_data` can re-bind the built model to new data of
+the same shapes without rebuilding or recompiling it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 import pymc as pm
 import pytensor
 import pytensor.tensor as pt
@@ -20,34 +25,77 @@ import pytensor.tensor as pt
 from ..data.bind import BoundData
 from ..errors import Diagnostic, PplError
 from ..semantics import ir
+from ..semantics import messages as msg
 from .distributions import make_rv, ordered_initval, ordered_transform
 from .expr import Env, broadcast_full, lower_expr
+from .marginal import LoweredMarginal, add_dependent, begin_marginal, finish_marginal, lower_path
+from .rebind import DataBinding, check_gathers, register
 
 __all__ = ["lower", "Lowered"]
 
 
 @dataclass
 class Lowered:
-    """The PyMC model and the warnings found while building it."""
+    """The PyMC model, the warnings found while building it, its data binding, and
+    the summed-out latents (for recovering their posterior after inference)."""
 
     pm_model: pm.Model
     warnings: list[Diagnostic] = field(default_factory=list)
+    binding: DataBinding | None = None
+    marginals: list[LoweredMarginal] = field(default_factory=list)
 
 
 def lower(model: ir.Model, data: BoundData, *, generated: bool = False) -> Lowered:
     """Build the PyMC model of ``model`` on bound ``data``."""
     env = Env(dict(data.sizes))
+    plans = {} if generated else _plans_by_node(model)
+    _check_missing(model, data, plans)
+    marginals: dict[str, LoweredMarginal] = {}
     with pm.Model(coords=data.coords) as pm_model:
-        _data(model, data, env)
+        containers = _data(model, data, env)
         for node in model.nodes:
-            if node.name in model.generated and not generated:
-                continue
-            _NODES[type(node)](node, env, data)
-    warnings = list(data.warnings) + _check_gathers(env)
-    return Lowered(pm_model, warnings)
+            if node.name in plans:
+                _marginal_node(node, plans[node.name], marginals, env)
+            elif generated or node.name not in model.generated:
+                _NODES[type(node)](node, env, data)
+        for lm in marginals.values():
+            finish_marginal(lm, model, env)
+    warnings = list(data.warnings) + check_gathers(env.gathers)
+    binding = DataBinding(model, containers, tuple(env.gathers), data)
+    register(pm_model, binding)
+    return Lowered(pm_model, warnings, binding, list(marginals.values()))
 
 
-def _data(model: ir.Model, data: BoundData, env: Env) -> None:
+def _plans_by_node(model: ir.Model) -> dict[str, ir.Marginal]:
+    """Each node that the summing-out handles: the latent, its path and its dependents."""
+    out = {}
+    for plan in model.marginals:
+        for name in (plan.name, *plan.path, *plan.dependents):
+            out[name] = plan
+    return out
+
+
+def _marginal_node(node: ir.Node, plan: ir.Marginal, marginals: dict, env: Env) -> None:
+    if node.name == plan.name:
+        marginals[plan.name] = begin_marginal(plan, node, env)
+    elif node.name in plan.path:
+        lower_path(node, marginals[plan.name])
+    else:
+        add_dependent(node, marginals[plan.name], env)
+
+
+def _check_missing(model: ir.Model, data: BoundData, plans: dict) -> None:
+    """Missing values cannot (yet) be summed out: in a dependent, or of a discrete variable."""
+    for node in model.observed:
+        if node.name not in data.missing:
+            continue
+        if node.name in plans:
+            raise PplError(msg.marginal_missing(node.span, node.name, plans[node.name].name))
+        if model.marginalize and node.dist.discrete:
+            raise PplError(msg.discrete_missing(node.span, node.name, node.dist.name))
+
+
+def _data(model: ir.Model, data: BoundData, env: Env) -> dict:
     """``pm.Data`` for covariates.  Observed data are shared variables that the
     observed random variable of the same name owns, and a factor that defines
     its own dim is a shared variable too (PyMC names are unique and no
@@ -61,6 +109,7 @@ def _data(model: ir.Model, data: BoundData, env: Env) -> None:
             env.values[decl.name] = pytensor.shared(value, name=decl.name)
         else:
             env.values[decl.name] = pm.Data(decl.name, value, dims=decl.dims or None)
+    return {d.name: env.values[d.name] for d in model.data if d.name in env.values}
 
 
 def _random_var(node: ir.RandomVar, env: Env, data: BoundData) -> None:
@@ -95,27 +144,3 @@ def _potential(node: ir.PotentialNode, env: Env, data: BoundData) -> None:
 
 
 _NODES = {ir.RandomVar: _random_var, ir.Derived: _derived, ir.PotentialNode: _potential}
-
-
-def _check_gathers(env: Env) -> list[Diagnostic]:
-    """Out-of-range data indices are errors; an index never 0 looks 1-based."""
-    warnings = []
-    for tensor, size, expr in env.gathers:
-        values = np.asarray(tensor.eval())
-        span = expr.span if hasattr(expr, "span") else None
-        looks_one_based = values.size and values.min() >= 1 and values.max() <= size
-        if values.size and (values.min() < 0 or values.max() >= size):
-            bad = int(values.max()) if values.max() >= size else int(values.min())
-            hint = "looks 1-based: write `idx - 1`" if looks_one_based else "indices run from 0 to size - 1"
-            raise PplError(Diagnostic("E-index-range", f"index value {bad} is out of range for a dim of size "
-                                      f"{size}", span, hint))
-        if looks_one_based and not _is_factor(expr):
-            warnings.append(Diagnostic("W-index-one-based", "this index never takes the value 0", span,
-                                       "looks 1-based: write `idx - 1`", severity="warning"))
-    return warnings
-
-
-def _is_factor(expr: ir.Expr) -> bool:
-    from ..semantics.types import VType
-
-    return expr.vtype is VType.FACTOR

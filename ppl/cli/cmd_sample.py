@@ -14,8 +14,12 @@ HELP = "sample the posterior with MCMC and print a summary"
 def add_arguments(r) -> None:
     r.add_argument("model")
     add_data_argument(r)
-    r.add_argument("--engine", default="nutpie", help="nutpie (default), pymc, numpyro, blackjax")
-    r.add_argument("--method", default="nuts", help="nuts (default), hmc, metropolis")
+    r.add_argument("--engine", default=None,
+                   help="nutpie (default for NUTS), pymc, numpyro, blackjax (compiled once, cached across runs)")
+    r.add_argument("--method", default="nuts", help="nuts (default), hmc, metropolis (PyMC's step methods)")
+    r.add_argument("--device", default="auto", choices=["auto", "cpu", "gpu"],
+                   help="JAX engines (numpyro, blackjax): auto (GPU when JAX sees one), cpu or gpu")
+    r.add_argument("--target-accept", type=float, default=0.8, help="NUTS target acceptance rate (default 0.8)")
     r.add_argument("--chains", type=int, default=4)
     r.add_argument("--draws", type=int, default=1000)
     r.add_argument("--tune", type=int, default=1000)
@@ -33,7 +37,8 @@ def run(args) -> int:
         validate_out(args.out)
     model = load_model(args.model, marginalize=not args.no_marginalize)
     result = model.sample(args.data, engine=args.engine, method=args.method, draws=args.draws, tune=args.tune,
-                          chains=args.chains, seed=args.seed, progressbar=not args.quiet)
+                          chains=args.chains, seed=args.seed, progressbar=not args.quiet,
+                          target_accept=args.target_accept, device=args.device)
     print(format_summary(result))
     for line in warnings_for(result):
         print(line, file=sys.stderr)

@@ -12,13 +12,14 @@ HELP = "show the checked model and its PyMC graph"
 def add_arguments(p) -> None:
     p.add_argument("model")
     add_data_argument(p)
+    p.add_argument("--no-marginalize", action="store_true", help="keep discrete latents as discrete variables")
 
 
 def run(args) -> int:
     from ..errors import PplError
     from ..semantics.pretty import show_model
 
-    model = load_model(args.model)
+    model = load_model(args.model, marginalize=not args.no_marginalize)
     print(show_model(model.ir))
     try:
         pm_model = model.build(args.data)

@@ -13,7 +13,8 @@ from dataclasses import asdict, dataclass
 
 from ..errors import Diagnostic, PplError
 
-__all__ = ["MCMCConfig", "run_mcmc", "ENGINES", "METHODS", "set_thread_defaults"]
+__all__ = ["MCMCConfig", "run_mcmc", "add_log_likelihood", "ENGINES", "METHODS", "set_thread_defaults",
+           "resolve_engine", "check_config"]
 
 # engine -> (module that must import, the pip extra that installs it)
 ENGINES = {
@@ -22,7 +23,24 @@ ENGINES = {
     "numpyro": ("numpyro", "ppl[jax]"),
     "blackjax": ("blackjax", "ppl[jax]"),
 }
+def _option_error(message: str, hint: str) -> PplError:
+    return PplError(Diagnostic("E-option", message, hint=hint))
+
+
 METHODS = ("nuts", "hmc", "metropolis")
+DEFAULT_ENGINE = {"nuts": "nutpie", "hmc": "pymc", "metropolis": "pymc"}
+
+
+def resolve_engine(engine: str | None, method: str) -> str:
+    """The engine for ``method`` when none is given; HMC and Metropolis are PyMC's step methods."""
+    if method not in METHODS:
+        raise _option_error(f"unknown method `{method}`", f"methods: {', '.join(METHODS)}")
+    if engine is None:
+        return DEFAULT_ENGINE[method]
+    if method != "nuts" and engine != "pymc":
+        raise _option_error(f"--method {method} runs on PyMC's step methods, not on `{engine}`",
+                            "drop --engine, or give --engine pymc")
+    return engine
 
 
 @dataclass(frozen=True)
@@ -37,6 +55,8 @@ class MCMCConfig:
     seed: int | None = None
     progressbar: bool = True
     cores: int | None = None
+    target_accept: float = 0.8
+    device: str = "auto"
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -52,10 +72,6 @@ def set_thread_defaults() -> None:
         os.environ.setdefault(var, "1")
 
 
-def _option_error(message: str, hint: str) -> PplError:
-    return PplError(Diagnostic("E-option", message, hint=hint))
-
-
 def check_config(config: MCMCConfig) -> None:
     if config.engine not in ENGINES:
         raise _option_error(f"unknown engine `{config.engine}`", f"engines: {', '.join(ENGINES)}")
@@ -65,6 +81,8 @@ def check_config(config: MCMCConfig) -> None:
     if importlib.util.find_spec(module) is None:
         raise _option_error(f"the engine `{config.engine}` is not installed",
                             f"pip install '{extra}', or use --engine pymc")
+    if not 0 < config.target_accept < 1:
+        raise _option_error("--target-accept must be between 0 and 1", f"got {config.target_accept}")
     for name in ("draws", "chains"):
         if getattr(config, name) < 1:
             raise _option_error(f"--{name} must be at least 1", f"got {getattr(config, name)}")
@@ -90,18 +108,74 @@ def run_mcmc(pm_model, config: MCMCConfig):
     set_thread_defaults()
     step = _step(config.method, pm_model) if config.method != "nuts" else None
     kwargs = dict(draws=config.draws, tune=config.tune, chains=config.chains, random_seed=config.seed,
-                  progressbar=config.progressbar, model=pm_model, compute_convergence_checks=False,
-                  idata_kwargs={"log_likelihood": True})
+                  progressbar=config.progressbar, model=pm_model, compute_convergence_checks=False)
+    if step is None:
+        kwargs["target_accept"] = config.target_accept
     if config.cores is not None:
         kwargs["cores"] = config.cores
     if step is not None or _has_discrete(pm_model):
         kwargs["step"] = step
     else:
         kwargs["nuts_sampler"] = config.engine
-    with warnings.catch_warnings():
+        if config.engine == "nutpie":  # data as compile-time constants: ~8% faster sampling, measured
+            kwargs["compile_kwargs"] = {"freeze_model": True}
+        if config.engine == "numpyro":
+            from .device import select_device
+
+            select_device(config.device)
+            kwargs["nuts_sampler_kwargs"] = {"chain_method": "vectorized"}
+    with warnings.catch_warnings(), _one_blas_thread():
         warnings.filterwarnings("ignore", category=FutureWarning)
         warnings.filterwarnings("ignore", message=".*ImputationWarning.*")
-        return pm.sample(**kwargs)
+        try:
+            result = pm.sample(**kwargs)
+        except (PplError, KeyboardInterrupt, MemoryError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - an engine that fails on a model gets a clear message
+            raise _engine_failed(config, exc) from exc
+    return add_log_likelihood(pm_model, result)
+
+
+def add_log_likelihood(pm_model, result):
+    """The pointwise log-likelihood of every observed variable, for LOO.
+
+    PyMC refuses to convert a model whose variables carry initial values
+    (``ordered`` parameters do) to the graph it evaluates the
+    log-likelihood on, so ``pm.sample(idata_kwargs={"log_likelihood": True})``
+    fails on them; the initial values are not used there, so they are set
+    aside meanwhile.
+    """
+    import pymc as pm
+
+    if not pm_model.observed_RVs:
+        return result
+    saved = dict(pm_model.rvs_to_initial_values)
+    try:
+        for rv in saved:
+            pm_model.rvs_to_initial_values[rv] = None
+        return pm.compute_log_likelihood(result, model=pm_model, progressbar=False)
+    finally:
+        pm_model.rvs_to_initial_values.update(saved)
+
+
+def _engine_failed(config: MCMCConfig, exc: Exception) -> PplError:
+    first = (str(exc).strip().splitlines() or [""])[0][:300]
+    others = [e for e in ("nutpie", "pymc", "numpyro", "blackjax") if e != config.engine]
+    return PplError(Diagnostic("E-engine-failed", f"the `{config.engine}` engine failed on this model: "
+                               f"{type(exc).__name__}: {first}", None,
+                               f"try another engine (--engine {' / '.join(others)}); if the initial point "
+                               "failed, check priors and data for impossible values"))
+
+
+def _one_blas_thread():
+    """Limit BLAS/OpenMP pools of already-loaded libraries to one thread per sampler process."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scipy's stack
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1)
 
 
 def _has_discrete(pm_model) -> bool:

@@ -1,4 +1,4 @@
-"""Running inference on a checked model: MCMC, generated quantities, provenance."""
+"""Running inference on a checked model: MCMC, summed-out latents, generated quantities, provenance."""
 
 from __future__ import annotations
 
@@ -9,15 +9,16 @@ import numpy as np
 
 from .. import driver
 from ..data.bind import BoundData, data_hash
-from .mcmc import MCMCConfig, run_mcmc
+from ..semantics import ir
+from .mcmc import MCMCConfig, check_config, run_mcmc
+from .recover import add_discrete_posterior
 
 __all__ = ["sample", "predict", "provenance"]
 
 
 def provenance(model, bound: BoundData, options: dict) -> dict[str, str]:
     """What is needed to repeat a run: hashes, versions, seed, every option."""
-    import pymc
-    import pytensor
+    from importlib.metadata import version
 
     from .. import __version__
 
@@ -28,10 +29,22 @@ def provenance(model, bound: BoundData, options: dict) -> dict[str, str]:
         "ppl_data_ignored": json.dumps(list(bound.ignored)),
         "ppl_options": json.dumps(options, sort_keys=True, default=str),
         "ppl_version": __version__,
-        "pymc_version": pymc.__version__,
-        "pytensor_version": pytensor.__version__,
+        "pymc_version": version("pymc"),
+        "pytensor_version": version("pytensor"),
         "python_version": platform.python_version(),
+        **_engine_version(options.get("engine")),
     }
+
+
+def _engine_version(engine: str | None) -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    if not engine:
+        return {}
+    try:
+        return {"ppl_engine": engine, "ppl_engine_version": version(engine)}
+    except PackageNotFoundError:
+        return {"ppl_engine": engine}
 
 
 def _generated_names(model) -> list[str]:
@@ -40,11 +53,11 @@ def _generated_names(model) -> list[str]:
 
 
 def _draw_generated(model, bound, result, seed, progressbar):
-    import pymc as pm
-
     names = _generated_names(model)
     if not names:
         return result
+    import pymc as pm
+
     full = driver.build(model.ir, bound, generated=True).pm_model
     pp = pm.sample_posterior_predictive(result, model=full, var_names=names, random_seed=seed,
                                         progressbar=progressbar)
@@ -67,18 +80,42 @@ def _prior_only(pm_model, config: MCMCConfig):
     return prior.__class__.from_dict({"posterior": ds.transpose("chain", "draw", ...)})
 
 
+def _has_parameters(model) -> bool:
+    return any(getattr(n, "role", None) in ("param", "observed") for n in model.ir.nodes
+               if n.name not in model.ir.generated)
+
+
 def sample(model, bound: BoundData, config: MCMCConfig):
-    """Run MCMC on the inference model, then draw generated quantities per draw."""
-    lowered = driver.build(model.ir, bound)
-    pm_model = lowered.pm_model
-    if not pm_model.free_RVs and not pm_model.observed_RVs:
+    """Run MCMC on the inference model, then draw generated quantities per draw.
+
+    The ``blackjax`` engine runs a compiled program, from the cache when it can
+    (no PyMC graph is built then); the other engines go through ``pm.sample``.
+    """
+    check_config(config)
+    warnings, lowered = [], None
+    if not _has_parameters(model):
         result = _prior_only(driver.build(model.ir, bound, generated=True).pm_model, config)
+    elif config.engine == "blackjax" and config.method == "nuts":
+        from .jax_nuts import sample_blackjax
+
+        result = sample_blackjax(model, bound, config)
+        warnings = list(result.attrs.pop("ppl_lowering_warnings", []))
     else:
-        result = run_mcmc(pm_model, config)
-        result = _draw_generated(model, bound, result, config.seed, config.progressbar)
+        lowered = driver.build(model.ir, bound)
+        warnings = [w.render() for w in lowered.warnings]
+        result = run_mcmc(lowered.pm_model, config)
+    if model.ir.marginals:
+        built = lowered if lowered is not None else driver.build(model.ir, bound)
+        result = add_discrete_posterior(built, result, seed=_latent_seed(config.seed))
+    result = _draw_generated(model, bound, result, config.seed, config.progressbar)
     result.attrs.update(provenance(model, bound, config.as_dict()))
-    result.attrs["ppl_warnings"] = json.dumps([w.render() for w in lowered.warnings])
+    result.attrs["ppl_warnings"] = json.dumps(warnings)
     return result
+
+
+def _latent_seed(seed):
+    """A stream for the draws of summed-out latents, apart from the sampler's."""
+    return None if seed is None else np.random.default_rng([seed, 0x6D6978])
 
 
 def predict(model, result, bound: BoundData, *, seed=None, progressbar=False):
@@ -88,8 +125,14 @@ def predict(model, result, bound: BoundData, *, seed=None, progressbar=False):
     full = driver.build(model.ir, bound, generated=True).pm_model
     names = list(bound.left_out) + [n.name for n in model.ir.nodes
                                     if n.name in model.ir.generated or getattr(n, "role", None) == "derived"]
+    names += [m.name for m in model.ir.marginals]
     names = [n for n in dict.fromkeys(names) if n in full.named_vars]
-    out = pm.sample_posterior_predictive(result, model=full, var_names=names, random_seed=seed,
-                                         progressbar=progressbar, predictions=True)
+    # drawn afresh even where the fit's posterior holds them (generated quantities are merged into it):
+    # PyMC otherwise copies trace values, of the fit-time shapes; summed-out latents too (from their
+    # distribution given the parameters, not conditioned on new observations)
+    drawn = [n for n in names if n in bound.left_out or isinstance(model.ir.node(n), ir.RandomVar)]
+    out = pm.sample_posterior_predictive(result, model=full, var_names=names, sample_vars=drawn,
+                                         random_seed=seed, progressbar=progressbar, predictions=True)
     out.attrs.update(provenance(model, bound, {"predict": True, "seed": seed}))
     return out
+

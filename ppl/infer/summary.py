@@ -1,20 +1,17 @@
 """The posterior summary table and the convergence warnings printed after sampling.
 
-Thresholds: R-hat < 1.01 and bulk/tail ESS >= 100 per chain (Vehtari et al.
-2021, "Rank-normalization, folding, and localization: an improved R-hat",
-Bayesian Analysis 16(2), doi:10.1214/20-BA1221); any divergence is reported.
+The warnings are the convergence checks of :mod:`ppl.diagnostics` (thresholds
+and citations there).
 """
 
 from __future__ import annotations
 
 import json
 
-import numpy as np
+__all__ = ["summary_table", "format_summary", "format_membership", "summed_out_latents", "warnings_for",
+           "MEMBERSHIP_ROWS"]
 
-__all__ = ["summary_table", "format_summary", "warnings_for", "RHAT_MAX", "ESS_PER_CHAIN_MIN"]
-
-RHAT_MAX = 1.01
-ESS_PER_CHAIN_MIN = 100
+MEMBERSHIP_ROWS = 10  # rows of membership probabilities printed per summed-out latent
 
 
 def summary_table(result, var_names=None):
@@ -24,39 +21,77 @@ def summary_table(result, var_names=None):
     return summary(result, var_names=var_names, ci_kind="hdi", ci_prob=0.94)
 
 
+def summed_out_latents(result) -> list[str]:
+    """Latents whose membership probabilities ``<z>_probs`` were recovered after inference."""
+    posterior = result["posterior"]
+    return [name[: -len("_probs")] for name in posterior.data_vars
+            if name.endswith("_probs") and name[: -len("_probs")] in posterior.data_vars]
+
+
+def _parameter_names(result) -> list[str]:
+    latents = summed_out_latents(result)
+    skip = set(latents) | {f"{z}_probs" for z in latents}
+    return [name for name in result["posterior"].data_vars if name not in skip]
+
+
 def format_summary(result) -> str:
+    """The summary table, then the membership probabilities of each summed-out latent."""
     import pandas as pd
 
-    table = summary_table(result)
+    table = summary_table(result, var_names=_parameter_names(result))
     with pd.option_context("display.max_rows", 200, "display.width", 120):
-        return table.to_string()
+        parts = [table.to_string()]
+        parts += [format_membership(result, z) for z in summed_out_latents(result)]
+    return "\n\n".join(parts)
 
 
-def _divergences(result) -> int:
-    if "sample_stats" not in result.children:
-        return 0
-    stats = result["sample_stats"]
-    return int(np.asarray(stats["diverging"]).sum()) if "diverging" in stats else 0
+def format_membership(result, name: str, rows: int = MEMBERSHIP_ROWS) -> str:
+    """Posterior membership probabilities of latent ``name`` (means over draws) and expected counts."""
+    probs = result["posterior"][f"{name}_probs"].mean(("chain", "draw"))
+    value_dims = [d for d in probs.dims if d not in result["posterior"][name].dims]
+    title = (f"posterior membership probabilities of `{name}`: "
+             + (f"P({name} = value | data) by {value_dims[0]}" if value_dims else f"P({name} = 1 | data)"))
+    frame = _membership_frame(probs, value_dims)
+    shown = frame.head(rows).round(3).to_string()
+    more = f"\n({len(frame)} rows; the first {rows} shown; all are in result['posterior']['{name}_probs'])" \
+        if len(frame) > rows else ""
+    counts = probs.sum([d for d in probs.dims if d not in value_dims])
+    count_text = ", ".join(f"{c}: {float(v):.1f}" for c, v in zip(_labels(counts, value_dims), counts.values.ravel()))
+    return f"{title}\n{shown}{more}\nexpected count: {count_text}"
+
+
+def _membership_frame(probs, value_dims):
+    import pandas as pd
+
+    if not probs.dims:
+        return pd.DataFrame({"P": [float(probs)]})
+    if value_dims and len(probs.dims) == 1:
+        return probs.to_pandas().to_frame().T
+    if value_dims:
+        return probs.stack(element=[d for d in probs.dims if d not in value_dims]).transpose(
+            "element", value_dims[0]).to_pandas()
+    return probs.to_dataframe(name="P(1)")[["P(1)"]]
+
+
+def _labels(counts, value_dims) -> list:
+    return list(counts[value_dims[0]].values) if value_dims else [1]
 
 
 def warnings_for(result) -> list[str]:
-    """Plain-language warnings: divergences, R-hat, ESS, build-time warnings."""
+    """Build-time warnings, then every convergence check that does not pass.
+
+    The checks and thresholds are those of :mod:`ppl.diagnostics` (so
+    ``ppl sample`` and ``ppl diagnose`` agree): R-hat, bulk and tail ESS, MCSE,
+    divergences, tree-depth saturation, E-BFMI, each with its citation in
+    ``docs/diagnostics.md``.
+    """
+    from ..diagnostics.convergence import convergence
+
     out = list(json.loads(result.attrs.get("ppl_warnings", "[]")))
     if "sample_stats" not in result.children:
         return out
-    n_div = _divergences(result)
-    if n_div:
-        out.append(f"warning: {n_div} divergent transitions: the posterior geometry is hard for NUTS; "
-                   "reparameterize (non-centred) or raise target_accept")
-    table = summary_table(result)
-    chains = result["posterior"].sizes.get("chain", 1)
-    bad_rhat = table.index[table["r_hat"] > RHAT_MAX].tolist()
-    if bad_rhat:
-        out.append(f"warning: R-hat > {RHAT_MAX} for {', '.join(map(str, bad_rhat[:8]))}: chains disagree; "
-                   "run longer or reparameterize")
-    low = table.index[(table["ess_bulk"] < ESS_PER_CHAIN_MIN * chains) |
-                      (table["ess_tail"] < ESS_PER_CHAIN_MIN * chains)].tolist()
-    if low:
-        out.append(f"warning: ESS below {ESS_PER_CHAIN_MIN} per chain for {', '.join(map(str, low[:8]))}; "
-                   "draw more samples")
+    for check in convergence(result, var_names=_parameter_names(result)).checks:
+        if check.verdict.value != "pass":
+            advice = f"; {check.advice}" if check.advice else ""
+            out.append(f"{check.verdict.value}: {check.title}: {check.summary}{advice}")
     return out

@@ -167,8 +167,7 @@ def _describe(e: ast.Expr) -> str:
 def _apply_index(base: ir.Expr, item, dim: ir.Dim, node, ctx: Context) -> ir.Expr:
     if isinstance(item, ast.Slice):
         return _slice(base, item, dim, ctx)
-    if not item.vtype.is_integer:
-        raise PplError(msg.bad_index_type(node.span, item.vtype))
+    _check_index(item, node, ctx)
     if not item.dims:
         dims = tuple(d for d in base.dims if d != dim)
         return ir.TakeAt(dims, base.vtype, base, dim, item, span=node.span)
@@ -176,6 +175,20 @@ def _apply_index(base: ir.Expr, item, dim: ir.Dim, node, ctx: Context) -> ir.Exp
     new = tuple(d for d in item.dims if d not in base.dims)
     dims = base.dims[:pos] + new + base.dims[pos + 1:]
     return ir.Gather(dims, base.vtype, base, dim, item, span=node.span)
+
+
+_INDEX_TYPES = (VType.INT, VType.COUNT, VType.FACTOR)
+
+
+def _check_index(item: ir.Expr, node, ctx: Context) -> None:
+    """An index is int/count/factor data (or an expression of data only) or a Categorical variable."""
+    if _index_target(item, ctx) is not None:
+        return  # a factor or a Categorical variable
+    if item.vtype not in _INDEX_TYPES:
+        raise PplError(msg.bad_index_type(node.span, item.vtype))
+    if not item.is_data:
+        name = item.name if isinstance(item, ir.Ref) and item.kind in ("param", "generated") else None
+        raise PplError(msg.index_not_data(node.span, name))
 
 
 def _slice(base: ir.Expr, item: ast.Slice, dim: ir.Dim, ctx: Context) -> ir.Expr:
@@ -229,6 +242,8 @@ def _reduce(name: str, e: ast.Call, ctx: Context) -> ir.Expr:
     arg = check_expr(e.args[0], ctx)
     _no_factor(arg, e.span)
     vtype = arg.vtype if (name in INT_PRESERVING and arg.vtype.is_integer) else VType.REAL
+    if vtype is VType.BOOL and name in ("sum", "cumsum"):  # a sum of indicators is a count
+        vtype = VType.COUNT
     if len(e.args) == 1:
         if name == "logsumexp" and len(arg.dims) > 1:
             raise PplError(msg.reduce_needs_dim(e.span, name, arg.dims))

@@ -2,7 +2,8 @@
 
 Statements are checked in order (a name is defined before it is used).  Then
 :mod:`ppl.semantics.roles` decides which random variables are generated
-quantities and which discrete latents would need marginalization.
+quantities, and :mod:`ppl.semantics.marginal` which discrete latents are
+summed out.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from .check_dist import check_dist
 from .check_expr import check_expr
 from .context import Context, Symbol
 from .functions import ALIASES, CONSTANTS, FUNCTIONS
+from .marginal import plan_marginals
 from .roles import assign_roles
 from .signatures import DISTRIBUTIONS
 from .types import DATA_TYPES, VType, fits_support
@@ -28,7 +30,8 @@ _KEYWORDS = {"model", "dim", "data", "let", "potential", "ordered", "and", "or",
 
 @dataclass(frozen=True)
 class CheckOptions:
-    """``marginalize=False`` keeps discrete latents as discrete PyMC variables."""
+    """``marginalize=False`` keeps discrete latents as discrete PyMC variables
+    (sampled by PyMC's discrete steps) instead of summing them out."""
 
     marginalize: bool = True
 
@@ -61,7 +64,8 @@ def check(program: ast.Program, options: CheckOptions = CheckOptions()) -> ir.Mo
         dims=tuple(state.ctx.dims.values()), data=tuple(state.data), nodes=tuple(state.nodes),
         size_checks=tuple(state.ctx.size_checks), early_uses=tuple(state.ctx.early_uses.items()),
     )
-    return assign_roles(model, options.marginalize)
+    model = assign_roles(model, options.marginalize)
+    return plan_marginals(model) if options.marginalize else model
 
 
 def _all_definitions(program: ast.Program) -> dict[str, Span]:

@@ -18,7 +18,7 @@ __all__ = [
     "Anon", "Dim", "ConstSize", "SliceSize", "Size", "Expr", "Const", "Ref", "SizeOf",
     "VectorLit", "Apply", "Relabel", "Reduce", "Scan", "Contract", "TakeAt", "Gather",
     "SliceOp", "Fill", "Dist", "Wrapped", "MixtureOf", "DistExpr", "DimDecl", "DataDecl",
-    "RandomVar", "Derived", "PotentialNode", "Node", "Model", "dim_label",
+    "RandomVar", "Derived", "PotentialNode", "Node", "Marginal", "Model", "dim_label",
 ]
 
 
@@ -362,7 +362,8 @@ class DataDecl:
 
 @dataclass(frozen=True, slots=True)
 class RandomVar:
-    """A ``~`` statement; ``role`` is ``param``, ``observed`` or ``generated``.
+    """A ``~`` statement; ``role`` is ``param``, ``observed``, ``generated`` or
+    ``marginalized`` (a discrete latent summed out, see :class:`Marginal`).
 
     For an observed variable ``observed`` names the data (or derived data).
     ``index_dim`` is set for a Categorical: the dim its values index.
@@ -406,6 +407,34 @@ Node = Union[RandomVar, Derived, PotentialNode]
 
 
 @dataclass(frozen=True, slots=True)
+class Marginal:
+    """A finite discrete latent summed out of the model, decided at check time.
+
+    ``kind`` is ``bool`` (values 0, 1), ``categorical`` (positions along
+    ``value_dim``, the consumed dim of ``p``) or ``range`` (the integers from
+    the smallest ``lower`` to the largest ``upper``, both data).  ``path``
+    lists the ``let`` and ``=`` nodes between the latent and its
+    ``dependents`` (observed variables and potentials, in statement order);
+    every one of them is elementwise along ``dims``.  ``carrier`` is the
+    observed variable whose pointwise log-likelihood is the marginal (the
+    first observed dependent), if any.  ``value_dim`` names the values' dim
+    of ``<name>_probs`` (``None`` for a Bernoulli: it holds P(z = 1)).
+    """
+
+    name: str
+    dims: tuple[str, ...]
+    kind: str
+    value_dim: str | None
+    size: int | None
+    lower: Expr | None
+    upper: Expr | None
+    path: tuple[str, ...]
+    dependents: tuple[str, ...]
+    carrier: str | None
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class Model:
     """A checked model.
 
@@ -414,6 +443,8 @@ class Model:
     ``size_checks`` are equalities of unnamed sizes verified when data are
     bound.  ``early_uses`` maps an observed data name to the span of a use
     before its ``~`` line (an error if it turns out to have missing values).
+    ``marginals`` are the discrete latents summed out (empty when
+    ``marginalize`` is off: then they stay discrete PyMC variables).
     """
 
     name: str
@@ -424,6 +455,8 @@ class Model:
     generated: frozenset[str] = frozenset()
     size_checks: tuple[tuple[Dim, Dim, Span], ...] = ()
     early_uses: tuple[tuple[str, Span], ...] = ()
+    marginals: tuple[Marginal, ...] = ()
+    marginalize: bool = True
 
     def node(self, name: str) -> Node:
         return next(n for n in self.nodes if n.name == name)
@@ -437,6 +470,9 @@ class Model:
     @property
     def params(self) -> tuple[RandomVar, ...]:
         return tuple(n for n in self.nodes if isinstance(n, RandomVar) and n.role == "param")
+
+    def marginal(self, name: str) -> Marginal | None:
+        return next((m for m in self.marginals if m.name == name), None)
 
     @property
     def observed(self) -> tuple[RandomVar, ...]:

@@ -130,15 +130,85 @@ def support_mismatch(span: Span, name: str, vtype, dist: str, support, suggest) 
     return _d("E-support", f"`{name}` is declared `{vtype}` but {dist} puts mass on {support.value}", span, hint)
 
 
-def needs_marginalization(span: Span, name: str, dist: str, finite: bool) -> Diagnostic:
-    if finite:
-        return _d("E-needs-marginalization",
-                  f"`{name}` is a discrete latent variable ({dist}) that observed data depend on; "
-                  "summing it out (marginalization) is not supported yet", span,
-                  "pass `marginalize=False` (CLI `--no-marginalize`) to sample it with PyMC's discrete steps")
+# discrete latents that are summed out ---------------------------------------
+_OFF = "turn marginalization off (CLI `--no-marginalize`, API `marginalize=False`) to sample it with PyMC's discrete steps"
+
+
+def _declared(z_span: Span | None, z: str) -> tuple:
+    return ((z_span, f"`{z}` is declared here"),) if z_span is not None else ()
+
+
+def infinite_support(span: Span, name: str, dist: str) -> Diagnostic:
     return _d("E-infinite-discrete-latent",
-              f"`{name}` is a discrete latent ({dist}) with infinite support that observed data depend on",
-              span, "it cannot be summed out: bound it with `Truncated(..., upper=N)`, or turn marginalization off")
+              f"`{name}` is a discrete latent ({dist}) with infinite support that observed data depend on, "
+              "so it cannot be summed out", span,
+              f"bound it with `Truncated(..., upper=N)` (then it is summed out), or {_OFF}")
+
+
+def not_enumerable(span: Span, name: str, what: str) -> Diagnostic:
+    return _d("E-not-enumerable", f"`{name}` is a discrete latent that observed data depend on, but {what} "
+              "cannot be summed out in version 1", span, f"write it as a `Categorical` over the cases, or {_OFF}")
+
+
+def support_not_data(span: Span, name: str, dist: str, param: str) -> Diagnostic:
+    return _d("E-support-not-data", f"cannot sum out `{name}`: the values it can take depend on `{param}` of "
+              f"{dist}, which is not data", span,
+              f"the values of a summed-out variable must be known before sampling: make `{param}` data or a "
+              f"literal, or {_OFF}")
+
+
+def support_too_large(span: Span, name: str, size: int, limit: int) -> Diagnostic:
+    return _d("E-support-too-large", f"cannot sum out `{name}`: it takes {size} values, more than the limit of "
+              f"{limit}", span,
+              "each value costs one evaluation of everything that depends on it; bound it more tightly "
+              f"(`Truncated(..., upper=N)`), or {_OFF}")
+
+
+def support_empty(span: Span, name: str, lower: int, upper: int) -> Diagnostic:
+    return _d("E-support-empty", f"cannot sum out `{name}`: it can take no value (its smallest value {lower} is "
+              f"above its largest {upper})", span, "check the bounds in the data")
+
+
+def marginal_not_elementwise(span: Span, z: str, reason: str, zdims, z_span: Span | None = None) -> Diagnostic:
+    return _d("E-marginal-not-elementwise", f"cannot sum out `{z}`: {reason}", span,
+              f"to be summed out, `{z}` must be used elementwise along {_fmt_dims(zdims)}: each observed value "
+              f"depends on its own element of `{z}`; compute other uses with `=` (they run after inference), or "
+              f"{_OFF}", notes=_declared(z_span, z))
+
+
+def marginal_gather(span: Span, z: str, dim: str, z_span: Span | None = None) -> Diagnostic:
+    return _d("E-marginal-gather", f"cannot sum out `{z}`: this indexes it by data along its dim `{dim}`, "
+              f"so one element of `{z}` would enter several observations", span,
+              f"use the wide layout: give the observed variable the dim `{dim}` (e.g. `y[{dim}, visit]`) "
+              f"instead of indexing `{z}[...]`, or {_OFF}", notes=_declared(z_span, z))
+
+
+def marginal_several(span: Span, name: str, first: str, second: str) -> Diagnostic:
+    return _d("E-marginal-several", f"`{name}` depends on two discrete latents that are summed out, "
+              f"`{first}` and `{second}`", span,
+              "version 1 sums out at most one discrete latent per observed variable or potential: combine "
+              f"them into one `Categorical` over their joint values, or {_OFF}")
+
+
+def marginal_latent_dependent(span: Span, name: str, z: str, discrete: bool, z_span: Span | None = None
+                              ) -> Diagnostic:
+    what = f"the discrete latent `{name}`" if discrete else f"the parameter `{name}`"
+    return _d("E-marginal-latent-dependent", f"cannot sum out `{z}`: {what} depends on it", span,
+              "in version 1 only observed variables and potentials may depend on a summed-out variable "
+              f"(through `let` and `=`); for a mixture prior write `{name} ~ NormalMixture(w, mu, sigma)`, "
+              f"or {_OFF}", notes=_declared(z_span, z))
+
+
+def marginal_missing(span: Span, name: str, z: str) -> Diagnostic:
+    return _d("E-marginal-missing", f"`{name}` has missing values and depends on the summed-out `{z}`", span,
+              f"leave the rows with missing `{name}` out of the data, or {_OFF}")
+
+
+def discrete_missing(span: Span, name: str, dist: str) -> Diagnostic:
+    return _d("E-discrete-missing", f"`{name}` is discrete ({dist}) and has missing values: summing them out "
+              "is not supported yet", span,
+              "turn marginalization off (CLI `--no-marginalize`, API `marginalize=False`): PyMC then imputes "
+              "them with its discrete steps")
 
 
 # expressions and dims -------------------------------------------------------
@@ -168,8 +238,15 @@ def factor_arithmetic(span: Span, name: str) -> Diagnostic:
 
 
 def bad_index_type(span: Span, vtype) -> Diagnostic:
-    return _d("E-index-type", f"an index must be an integer, a factor or a Categorical variable, not `{vtype}`",
+    return _d("E-index-type", f"an index must be `int`, `count` or `factor` data or a `Categorical` variable, "
+              f"not `{vtype}`",
               span, "declare the index data `int`, `count` or `factor`")
+
+
+def index_not_data(span: Span, name: str | None) -> Diagnostic:
+    what = f"`{name}` is a random variable" if name else "this index depends on random variables"
+    return _d("E-index-not-data", f"{what}, so it cannot index", span, "index with `int`, `count` or `factor` data (or expressions of data only) or a `Categorical` "
+              "variable; other discrete variables are numbers, not indices")
 
 
 def too_many_indices(span: Span, name: str, dims, count: int) -> Diagnostic:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from . import ir
+from .types import Support
 
-__all__ = ["show_model", "show_expr"]
+__all__ = ["show_model", "show_expr", "show_marginal"]
 
 _OPS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^", "and": "and", "or": "or"}
 
@@ -62,29 +63,109 @@ def show_dist(d: ir.DistExpr) -> str:
 
 def _dim_line(d: ir.DimDecl) -> str:
     source = {
-        "data": "size from the data", "fixed": f"size {d.size}", "twin": f"twin of {d.source}",
-        "datum": f"size from datum {d.source}", "factor": f"levels of factor {d.source}",
-        "slice": "size from its first use",
-    }[d.size_kind]
-    return f"  dim {d.name:<16} {source}"
+        "data": lambda: "size from the data", "fixed": lambda: f"size {d.size}",
+        "twin": lambda: f"twin of {d.source}", "datum": lambda: f"size from datum {d.source}",
+        "factor": lambda: f"levels of factor {d.source}",
+        "slice": lambda: f"size {ir.size_label(d.from_size)}" if d.from_size else "size from its first use",
+    }[d.size_kind]()
+    return f"  {d.name:<16} {source}"
+
+
+def _data_line(d: ir.DataDecl) -> str:
+    of = f"({d.factor_of})" if d.factor_of else ""
+    return f"  {d.name:<16} {d.vtype}{of}{_dims(d.dims) if d.dims else ''}"
+
+
+def _role(n: ir.Node, generated) -> str:
+    if isinstance(n, ir.RandomVar):
+        return "ordered " + n.role if n.ordered else n.role
+    if isinstance(n, ir.Derived):
+        return n.role + (" (generated)" if n.name in generated and n.role != "generated" else "")
+    return "potential"
+
+
+# supports whose values are more than their element type
+_STRUCTURED = {Support.SIMPLEX: "simplex", Support.CORR_CHOL: "corr-chol", Support.ZERO_SUM: "zero-sum"}
+
+
+def _rv_type(n: ir.RandomVar) -> str:
+    return _STRUCTURED.get(n.dist.support, str(n.vtype))
 
 
 def _node_line(n: ir.Node, generated) -> str:
+    head = f"  {n.name:<16} {_role(n, generated):<20}"
     if isinstance(n, ir.RandomVar):
-        role = "ordered " + n.role if n.ordered else n.role
-        return f"  {n.name:<16} {role:<16} {_dims(n.dims):<20} ~ {show_dist(n.dist)}"
+        index = f"  (indexes {ir.dim_label(n.index_dim)})" if n.index_dim is not None else ""
+        return f"{head} {_rv_type(n):<9} {_dims(n.dims):<18} ~ {show_dist(n.dist)}{index}"
     if isinstance(n, ir.Derived):
-        role = n.role + (" (generated)" if n.name in generated else "")
-        return f"  {n.name:<16} {role:<16} {_dims(n.dims):<20} = {show_expr(n.expr)}"
-    return f"  {n.name:<16} {'potential':<16} {'':<20} + sum({show_expr(n.expr)})"
+        return f"{head} {str(n.expr.vtype):<9} {_dims(n.dims):<18} = {show_expr(n.expr)}"
+    return f"{head} {'':<9} {'':<18} + sum({show_expr(n.expr)})"
+
+
+def _size_check_line(check) -> str:
+    left, right, _span = check
+    return f"  {_size_of(left)} == {_size_of(right)}"
+
+
+def _size_of(dim: ir.Dim) -> str:
+    return ir.size_label(dim.size) if isinstance(dim, ir.Anon) else f"size({dim})"
+
+
+def _section(title: str, lines: list[str]) -> list[str]:
+    return [title] + lines if lines else []
 
 
 def show_model(model: ir.Model) -> str:
-    """The checked model: dims, data, and every statement with role and dims."""
+    """The checked model, in sections.
+
+    Its description, dims (where each size comes from), data (type and dims),
+    every statement with its role (``param``, ``observed``, ``generated``,
+    ``marginalized``, ``derived``, ``tdata``, ``local``, ``potential``), value
+    type, dims and the resolved expression or distribution (gathers,
+    contractions, consumed and event dims), the generated quantities (drawn per
+    posterior draw after inference), which discrete latents are summed out and
+    why (or kept discrete), and the size equalities checked when data are bound.
+    """
     lines = [f"model {model.name or '(unnamed)'}"]
-    lines += [_dim_line(d) for d in model.dims]
-    for d in model.data:
-        of = f"({d.factor_of})" if d.factor_of else ""
-        lines.append(f"  data {d.name:<15} {d.vtype}{of}{_dims(d.dims) if d.dims else ''}")
-    lines += [_node_line(n, model.generated) for n in model.nodes]
+    lines += [f"  # {line}".rstrip() for line in model.description.splitlines()]
+    lines += _section("dims", [_dim_line(d) for d in model.dims])
+    lines += _section("data", [_data_line(d) for d in model.data])
+    header = f"  {'name':<16} {'role':<20} {'type':<9} {'dims':<18}"
+    lines += _section("statements", [header.rstrip()] + [_node_line(n, model.generated) for n in model.nodes])
+    order = [n.name for n in model.nodes if n.name in model.generated]
+    lines += _section("generated after inference, per draw", [f"  {', '.join(dict.fromkeys(order))}"] if order else [])
+    lines += _discrete_lines(model)
+    lines += _section("checked when data are bound", [_size_check_line(c) for c in model.size_checks])
     return "\n".join(lines)
+
+
+def _values_text(m: ir.Marginal) -> str:
+    if m.kind == "bool":
+        return "values 0, 1"
+    if m.kind == "categorical":
+        count = f"{m.size} values" if m.size is not None else "one value per position"
+        return f"{count} along `{m.value_dim}`"
+    count = f"{m.size} values, " if m.size is not None else ""
+    return f"{count}from {show_expr(m.lower)} to {show_expr(m.upper)} (the smallest and largest over its elements)"
+
+
+def show_marginal(m: ir.Marginal) -> list[str]:
+    """Why and how one latent is summed out (the check-time decision)."""
+    deps = ", ".join(m.dependents)
+    through = f" through {', '.join(m.path)}" if m.path else ""
+    out = [f"  {m.name} {_dims(m.dims)}: {_values_text(m)}",
+           f"    summed out of {deps}{through}: every path is elementwise along {_dims(m.dims)}"]
+    if m.carrier is not None:
+        out.append(f"    the log-likelihood of {m.carrier} is the marginal one, one value per element of {m.name}")
+    probs = f"P({m.name} = 1)" if m.kind == "bool" else f"P({m.name} = value) along `{m.value_dim}`"
+    out.append(f"    after inference: {m.name}_probs ({probs}) and draws of {m.name}, per posterior draw")
+    return out
+
+
+def _discrete_lines(model: ir.Model) -> list[str]:
+    kept = [n.name for n in model.nodes
+            if isinstance(n, ir.RandomVar) and n.role == "param" and n.dist.discrete]
+    summed = [line for m in model.marginals for line in show_marginal(m)]
+    lines = _section("summed out (discrete latents marginalized)", summed)
+    return lines + _section("kept discrete (marginalization off; PyMC's discrete steps sample them)",
+                            [f"  {', '.join(kept)}"] if kept else [])

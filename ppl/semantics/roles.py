@@ -1,22 +1,19 @@
-"""Roles decided from the whole model: generated quantities and discrete latents.
+"""Roles decided from the whole model: generated quantities.
 
 A random variable that no observed variable and no ``potential`` depends on
 is a *generated quantity*: drawn after inference, once per draw (Stan's
 generated quantities).  Whatever depends on one is computed after inference
-too.  A discrete parameter that the likelihood depends on needs
-marginalization.
+too.  Which discrete latents are summed out is decided next, by
+:mod:`ppl.semantics.marginal`.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from ..errors import PplError
 from . import ir
-from . import messages as msg
 
-
-__all__ = ["assign_roles", "references", "node_refs"]
+__all__ = ["assign_roles", "references", "node_refs", "ancestors", "is_root"]
 
 
 def references(expr: ir.Expr) -> set[str]:
@@ -40,7 +37,7 @@ def node_refs(node: ir.Node) -> set[str]:
     return references(node.expr)
 
 
-def _ancestors(model: ir.Model, roots: list[str]) -> set[str]:
+def ancestors(model: ir.Model, roots: list[str]) -> set[str]:
     deps = {n.name: node_refs(n) for n in model.nodes}
     seen: set[str] = set()
     stack = list(roots)
@@ -56,41 +53,22 @@ def _ancestors(model: ir.Model, roots: list[str]) -> set[str]:
 def _generated(model: ir.Model) -> frozenset[str]:
     roots = [n.name for n in model.nodes
              if isinstance(n, ir.PotentialNode) or (isinstance(n, ir.RandomVar) and n.role == "observed")]
-    needed = _ancestors(model, roots)
+    needed = ancestors(model, roots)
     generated = {n.name for n in model.nodes
                  if isinstance(n, ir.RandomVar) and n.role == "param" and n.name not in needed}
     for node in model.nodes:  # in order: what depends on a generated quantity is generated too
-        if node.name not in generated and node_refs(node) & generated and not _is_root(node):
+        if node.name not in generated and node_refs(node) & generated and not is_root(node):
             generated.add(node.name)
     return frozenset(generated)
 
 
-def _is_root(node: ir.Node) -> bool:
+def is_root(node: ir.Node) -> bool:
     return isinstance(node, ir.PotentialNode) or (isinstance(node, ir.RandomVar) and node.role == "observed")
 
 
-def _finite(dist: ir.DistExpr) -> bool:
-    if isinstance(dist, ir.Wrapped):
-        return dist.kind == "Truncated" and dist.upper is not None and dist.lower is not None
-    return dist.name in ("Bernoulli", "Categorical", "DiscreteUniform", "Binomial", "BetaBinomial")
-
-
-def _check_discrete_latents(model: ir.Model, generated, marginalize: bool) -> None:
-    for node in model.nodes:
-        if not (isinstance(node, ir.RandomVar) and node.role == "param" and node.name not in generated):
-            continue
-        if not node.dist.discrete or not marginalize:
-            continue
-        raise PplError(msg.needs_marginalization(node.span, node.name, node.dist.name, _finite(node.dist)))
-
-
 def assign_roles(model: ir.Model, marginalize: bool = True) -> ir.Model:
-    """Mark generated quantities; reject discrete latents that need marginalization."""
+    """Mark generated quantities (and record whether discrete latents are summed out)."""
     generated = _generated(model)
-    _check_discrete_latents(model, generated, marginalize)
     nodes = tuple(replace(n, role="generated") if isinstance(n, ir.RandomVar) and n.name in generated else n
                   for n in model.nodes)
-    return replace(model, nodes=nodes, generated=generated)
-
-
-
+    return replace(model, nodes=nodes, generated=generated, marginalize=marginalize)

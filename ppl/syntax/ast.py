@@ -177,29 +177,44 @@ class Program(Node):
     span: Span = _span()
 
 
-def _is_leaf(node: Node) -> bool:
-    return not any(isinstance(getattr(node, f.name), (Node, tuple)) and getattr(node, f.name)
-                   for f in fields(node) if f.name != "span")
+def _is_leaf(node: object) -> bool:
+    return isinstance(node, Node) and not any(
+        isinstance(getattr(node, f.name), (Node, tuple)) and getattr(node, f.name)
+        for f in fields(node) if f.name != "span")
+
+
+def _inline(value: object) -> str | None:
+    """One-line form of a leaf node, a tuple of leaves, or a plain value; ``None`` if nested."""
+    if isinstance(value, tuple) and value and all(_is_leaf(v) for v in value):
+        return "[" + ", ".join(repr(v) for v in value) + "]"
+    if isinstance(value, tuple) and value:
+        return None
+    if isinstance(value, Node) and not _is_leaf(value):
+        return None
+    return repr(value)  # leaf nodes: the dataclass repr, which leaves out the span
 
 
 def dump(node: object, indent: int = 0) -> str:
-    """A stable, span-free, indented dump of a tree (for golden tests)."""
+    """A stable, span-free, indented dump of a tree (for golden tests).
+
+    One node per line with its fields below it; a leaf node (an identifier, a
+    number, a name) and a list of leaves are written inline on their field's
+    line, so that a statement reads top-down without noise.
+    """
     pad = "  " * indent
-    if isinstance(node, Node) and _is_leaf(node):
-        args = ", ".join(f"{f.name}={getattr(node, f.name)!r}" for f in fields(node) if f.name != "span")
-        return f"{pad}{type(node).__name__}({args})"
-    if isinstance(node, Node):
-        parts = [f"{pad}{type(node).__name__}"]
-        for f in fields(node):
-            if f.name == "span":
-                continue
-            value = getattr(node, f.name)
-            if isinstance(value, (Node, tuple)) and value:
-                parts.append(f"{pad}  {f.name}:")
-                parts.append(dump(value, indent + 2))
-            else:
-                parts.append(f"{pad}  {f.name}: {value!r}")
-        return "\n".join(parts)
     if isinstance(node, tuple):
         return "\n".join(dump(item, indent) for item in node)
-    return f"{pad}{node!r}"
+    if not isinstance(node, Node) or _is_leaf(node):
+        return f"{pad}{node!r}"
+    parts = [f"{pad}{type(node).__name__}"]
+    for f in fields(node):
+        if f.name == "span":
+            continue
+        value = getattr(node, f.name)
+        line = _inline(value)
+        if line is not None:
+            parts.append(f"{pad}  {f.name}: {line}")
+        else:
+            parts.append(f"{pad}  {f.name}:")
+            parts.append(dump(value, indent + 2))
+    return "\n".join(parts)

@@ -1,0 +1,182 @@
+"""The shipped studies end to end: run, written, opened in Chromium; the verdicts they must reach.
+
+The default run makes the eight-schools study at a small size (500 draws
+per chain, 4000 draws of q, 8 VSBC replications); the full-size studies are
+``slow``.  Without the VI engine (``Model.fit``) the ADVI runs become
+"VI engine not available" sections, which is checked too.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+import ppl
+from ppl.cli import main
+from ppl.report import load_study, run_study, write_report
+from ppl.report.model import UnavailableSection
+
+from .browser import find_chromium, inspect
+from .conftest import NO_BROWSER, ROOT, STUDIES, tiny_limits
+from .test_browser import assert_opens_cleanly
+
+HAS_VI = hasattr(ppl.Model, "fit")
+NO_VI = "the VI engine (Model.fit, branch `vi`) is not in this build: the ADVI verdicts cannot be checked"
+
+
+def _runs(report) -> dict:
+    return {r.name: r for r in report.headline.runs}
+
+
+def _opens(chromium, report, out) -> None:
+    page = inspect(chromium, out / "report.html")
+    assert_opens_cleanly(page)
+    assert len(page.images) == len(report.figures())
+    assert page.title == report.title
+
+
+def test_eight_schools_small(eight_schools_small):
+    """One test (the study runs once per test worker): the headline, then Chromium, then the ADVI verdicts."""
+    report, out = eight_schools_small
+    runs = _runs(report)
+    assert runs["non-centred NUTS"].trust == "trust", runs["non-centred NUTS"].reasons
+    assert runs["centred NUTS"].trust in ("use with care", "do not trust")
+    if HAS_VI:
+        assert runs["centred ADVI"].trust == "do not trust", runs["centred ADVI"].reasons
+        assert "use full-rank ADVI instead of mean-field" in runs["centred ADVI"].advice
+        assert "sample with NUTS instead of VI" in runs["centred ADVI"].advice
+    else:
+        sections = [s for s in report.sections if isinstance(s, UnavailableSection)]
+        assert {s.name for s in sections} == {"centred ADVI", "non-centred ADVI", "VSBC of centred ADVI"}
+        assert all(s.reason.startswith("VI engine not available") for s in sections)
+        assert runs["centred ADVI"].trust == "not run"
+    data = json.loads((out / "report.json").read_text())
+    assert data["verdict"] == report.headline.verdict.value
+    assert (out / "report.md").read_text().startswith("# Eight schools")
+    chromium = find_chromium()
+    if chromium is None:
+        pytest.skip(NO_BROWSER)
+    _opens(chromium, report, out)
+    if not HAS_VI:
+        pytest.skip(NO_VI)
+
+
+XSS_STUDY = """\
+[study]
+title = "<script>alert(1)</script>"
+description = "<img src=x onerror=alert(2)>"
+seed = 1
+
+[models."<script>alert(1)</script>"]
+file = "hostile.ppl"
+
+[[runs]]
+name = "<script>window.__xss_ran = true</script>"
+model = "<script>alert(1)</script>"
+draws = 100
+tune = 100
+chains = 2
+
+[checks]
+loo = false
+ppc = false
+"""
+
+HOSTILE_MODEL = """\
+# </pre><script>alert(3)</script><pre>
+model hostile
+mu ~ Normal(0, 1)   # <img src=x onerror="window.__xss_ran = true">
+"""
+
+
+def test_script_in_a_study_does_not_run(chromium, tmp_path):
+    (tmp_path / "hostile.ppl").write_text(HOSTILE_MODEL)
+    (tmp_path / "s.toml").write_text(XSS_STUDY)
+    out = tmp_path / "out"
+    assert main(["report", str(tmp_path / "s.toml"), "-o", str(out), "--quiet"]) == 0
+    page = inspect(chromium, out / "report.html")
+    assert page.dialogs == [] and not page.marker and page.scripts == 0 and page.console_errors == []
+    assert page.title == page.h1 == "<script>alert(1)</script>"
+    assert "&lt;/pre&gt;&lt;script&gt;alert(3)" in (out / "report.html").read_text()
+
+
+def test_report_of_a_result_file(tmp_path, capsys):
+    from .synthetic import mcmc_tree
+
+    path = tmp_path / "fit.nc"
+    mcmc_tree(5).to_netcdf(path, engine="h5netcdf")
+    out = tmp_path / "out"
+    assert main(["report", str(path), "-o", str(out), "--quiet"]) == 0
+    data = json.loads((out / "report.json").read_text())
+    assert [s["kind"] for s in data["sections"]] == ["run"]
+    assert [c["name"] for c in data["sections"][0]["checks"]][:2] == ["divergences", "treedepth"]
+    assert "--model" in data["notes"][0]  # the source is not in a result file: say how to add it
+    assert "verdict:" in capsys.readouterr().out
+
+
+def test_a_failed_run_leaves_the_earlier_report(tmp_path, monkeypatch):
+    from ppl.report import write as W
+    from ppl.report.build import assemble
+
+    small = assemble("t", "", "s", [UnavailableSection("x", "why")])
+    write_report(small, tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+
+    def broken(report):
+        raise RuntimeError("renderer failed")
+
+    monkeypatch.setitem(W.FILES, "report.json", broken)
+    with pytest.raises(RuntimeError):
+        write_report(replace(small, title="new"), tmp_path)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+# --------------------------------------------------------------------- slow
+@pytest.mark.slow
+def test_eight_schools_full_size(chromium, tmp_path):
+    report = run_study(load_study(str(STUDIES / "eight_schools.toml")))
+    write_report(report, tmp_path)
+    _opens(chromium, report, tmp_path)
+    runs = _runs(report)
+    assert runs["non-centred NUTS"].trust == "trust"
+    assert runs["centred NUTS"].trust != "trust"
+    if not HAS_VI:
+        pytest.skip(NO_VI)
+    assert runs["centred ADVI"].trust == "do not trust"
+    khat = next(s for s in report.sections if getattr(s, "name", "") == "centred ADVI").checks[0].value
+    assert khat > 0.7  # Yao et al. (2018) report 1.00
+
+
+@pytest.mark.slow
+def test_radon_comparison(chromium, tmp_path):
+    from ppl.report import QUICK
+
+    report = run_study(load_study(str(STUDIES / "radon_pooling.toml")).limited(QUICK, "test"))
+    write_report(report, tmp_path)
+    _opens(chromium, report, tmp_path)
+    comparison = next(s for s in report.sections if s.kind == "comparison")
+    assert comparison.table.rows[0][0] == "varying intercepts"  # ranked first by elpd_loo
+    assert _runs(report)["complete pooling"].trust == "trust"
+
+
+@pytest.mark.slow
+def test_old_faithful(chromium, tmp_path):
+    if not (ROOT / "models" / "old_faithful.ppl").exists():
+        pytest.skip("models/old_faithful.ppl comes with the mixture models (branch `mix`), not merged here")
+    report = run_study(load_study(str(STUDIES / "old_faithful.toml")).limited(tiny_limits(), "test"))
+    write_report(report, tmp_path)
+    _opens(chromium, report, tmp_path)
+    assert _runs(report)["NUTS"].trust == "trust"
+
+
+@pytest.mark.slow
+def test_report_of_a_model(chromium, tmp_path):
+    out = tmp_path / "out"
+    assert main(["report", str(ROOT / "models" / "eight_schools_noncentered.ppl"), "-o", str(out), "--quick",
+                 "--seed", "1", "--quiet"]) == 0
+    data = json.loads((out / "report.json").read_text())
+    assert [s["kind"] for s in data["sections"]] == ["model", "data", "figures", "run"]
+    page = inspect(chromium, out / "report.html")
+    assert_opens_cleanly(page)

@@ -1,0 +1,127 @@
+"""Sampling end to end.
+
+* A smoke test in the default run: eight schools (non-centred) with nutpie,
+  2 chains of 200 draws; the DataTree has the groups the issue names, its
+  values agree with an independent computation (theta, the pointwise
+  log-likelihood), and the provenance attributes are there.
+* Slow recovery tests, one per model with a ``models/NAME.truth.json``
+  (simulated data; truths recorded by ``models/simulate.py``): every true
+  scalar lies within 3 posterior sd of the posterior mean, and R-hat < 1.01
+  for every non-constant scalar of the posterior (for the BNN, only ``sigma``:
+  its weights are identified only up to permutations and sign flips).
+  Run them one at a time: ``pytest -m slow tests/test_sampling.py -k NAME``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import ppl
+from conftest import MODELS
+from ppl.data.bind import data_hash
+
+GROUPS = {"posterior", "sample_stats", "log_likelihood", "observed_data", "constant_data"}
+PROVENANCE = {"ppl_model", "ppl_model_sha256", "ppl_data_sha256", "ppl_data_ignored", "ppl_options",
+              "ppl_version", "pymc_version", "pytensor_version", "python_version", "ppl_warnings"}
+
+
+@pytest.fixture(scope="module")
+def eight_schools():
+    model = ppl.load(MODELS / "eight_schools_noncentered.ppl")
+    result = model.sample(draws=200, tune=200, chains=2, seed=20261122, progressbar=False)
+    return model, result
+
+
+def test_smoke_groups_and_shapes(eight_schools):
+    _, result = eight_schools
+    assert GROUPS <= set(result.children)
+    post = result["posterior"]
+    assert dict(post.sizes) == {"chain": 2, "draw": 200, "school": 8}
+    assert set(post.data_vars) == {"mu", "tau", "theta_raw", "theta"}
+    assert result["posterior"].attrs["inference_library"] == "nutpie"
+    assert "diverging" in result["sample_stats"]
+
+
+def test_smoke_values_agree_with_an_independent_computation(eight_schools):
+    _, result = eight_schools
+    data = json.loads((MODELS / "eight_schools_noncentered.json").read_text())
+    y, sigma = np.array(data["y"], float), np.array(data["sigma"], float)
+    post = result["posterior"]
+    np.testing.assert_array_equal(result["observed_data"]["y"].values, y)
+    np.testing.assert_array_equal(result["constant_data"]["sigma"].values, sigma)
+    theta = post["mu"].values[..., None] + post["tau"].values[..., None] * post["theta_raw"].values
+    np.testing.assert_allclose(post["theta"].values, theta, rtol=1e-12)
+    loglik = stats.norm.logpdf(y, loc=post["theta"].values, scale=sigma)
+    np.testing.assert_allclose(result["log_likelihood"]["y"].values, loglik, rtol=1e-10)
+    assert post["tau"].values.min() > 0 and np.all(np.isfinite(post["mu"].values))
+
+
+def test_smoke_provenance(eight_schools):
+    model, result = eight_schools
+    attrs = result.attrs
+    assert PROVENANCE <= set(attrs)
+    path = MODELS / "eight_schools_noncentered.ppl"
+    assert attrs["ppl_model"] == "eight_schools_noncentered"
+    assert attrs["ppl_model_sha256"] == hashlib.sha256(path.read_text().encode()).hexdigest()
+    assert attrs["ppl_data_sha256"] == data_hash(model.bind())
+    options = json.loads(attrs["ppl_options"])
+    assert options | {"draws": 200, "tune": 200, "chains": 2, "seed": 20261122, "engine": "nutpie"} == options
+    assert json.loads(attrs["ppl_data_ignored"]) == [] and json.loads(attrs["ppl_warnings"]) == []
+    import pymc
+
+    assert attrs["pymc_version"] == pymc.__version__ and attrs["ppl_version"] == ppl.__version__
+
+
+# ----------------------------------------------------------------- recovery
+TRUTHS = sorted(p.name.removesuffix(".truth.json") for p in MODELS.glob("*.truth.json"))
+RHAT_MAX = 1.01
+# the BNN's weights are identified only up to permutations and sign flips of the hidden units
+RHAT_VARS = {"bnn": ["sigma"]}
+
+
+def recovery_table(name: str, result) -> list[tuple[str, float, float, float, float]]:
+    """(scalar, truth, posterior mean, posterior sd, z) for every true scalar."""
+    truth = json.loads((MODELS / f"{name}.truth.json").read_text())
+    rows = []
+    for var, value in truth.items():
+        draws = result["posterior"][var].values  # (chain, draw, *dims)
+        flat = draws.reshape(draws.shape[0] * draws.shape[1], -1)
+        for i, true in enumerate(np.ravel(value)):
+            mean, sd = flat[:, i].mean(), flat[:, i].std(ddof=1)
+            label = var if flat.shape[1] == 1 else f"{var}[{i}]"
+            rows.append((label, float(true), float(mean), float(sd), float((mean - true) / sd)))
+    return rows
+
+
+def max_rhat(name: str, result) -> tuple[str, float]:
+    """The largest rank-normalized split R-hat over non-constant posterior scalars."""
+    from arviz_stats import rhat
+
+    post = result["posterior"]
+    worst = ("", 0.0)
+    for var in RHAT_VARS.get(name, list(post.data_vars)):
+        values = np.asarray(rhat(post[var]))
+        varies = np.asarray(post[var].max(("chain", "draw")) > post[var].min(("chain", "draw")))
+        # constants (LKJ's L[0, 0], observed entries of an imputed x) have no R-hat; NaN otherwise fails
+        values = np.where(varies, np.nan_to_num(values, nan=np.inf), 0.0)
+        if float(values.max()) > worst[1]:
+            worst = (var, float(values.max()))
+    return worst
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", TRUTHS)
+def test_recovers_the_true_values(name):
+    model = ppl.load(MODELS / f"{name}.ppl")
+    result = model.sample(draws=1000, tune=1000, chains=4, seed=20261122, progressbar=False)
+    rows = recovery_table(name, result)
+    report = "\n".join(f"{r[0]:>12} true {r[1]: .3f} mean {r[2]: .3f} sd {r[3]:.3f} z {r[4]: .2f}" for r in rows)
+    print(f"\n{name}\n{report}\nmax R-hat {max_rhat(name, result)}")
+    assert all(abs(r[4]) < 3 for r in rows), report
+    var, worst = max_rhat(name, result)
+    assert worst < RHAT_MAX, f"R-hat {worst:.4f} for {var}"
