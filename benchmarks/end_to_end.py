@@ -101,8 +101,8 @@ def in_process(repeats: int, cache: Path) -> list[list]:
         import xarray as xr
 
         d = {k: _by_chain(np.asarray(fit[k]), 4) for k in NAMES}
-        ds = xr.Dataset({k: (("chain", "draw", *[f"{k}_{i}" for i in range(v.ndim - 2)]), v[..., 0]
-                             if v.shape[-1] == 1 else v) for k, v in d.items()})
+        d = {k: v[..., 0] if k in ("mu", "tau") else v for k, v in d.items()}
+        ds = xr.Dataset({k: (("chain", "draw", *[f"{k}_{i}" for i in range(v.ndim - 2)]), v) for k, v in d.items()})
         runs["PyStan build+sample (cached), in process"].append((wall, min_bulk_ess(ds)))
     return [_row(k, v) for k, v in runs.items()]
 

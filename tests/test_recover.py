@@ -223,11 +223,11 @@ def test_no_marginalize_samples_latents_with_pymc_discrete_steps(tmp_path):
 def test_show_reports_the_decision():
     proc = _cli("show", MODELS / "capture_recapture.ppl")
     assert proc.returncode == 0, proc.stderr
-    assert "summed out (discrete latents marginalized)\n  z [ind]: values 0, 1" in proc.stdout
+    assert "\nsummed out (discrete latents marginalized)\n  z [ind]: values 0, 1\n" in proc.stdout
     assert "summed out of y: every path is elementwise along [ind]" in proc.stdout
     assert "the log-likelihood of y is the marginal one" in proc.stdout
     proc = _cli("show", MODELS / "capture_recapture.ppl", "--no-marginalize")
-    assert "kept discrete (marginalization off; PyMC's discrete steps sample them)\n  z" in proc.stdout
+    assert "kept discrete (marginalization off; PyMC's discrete steps sample them)\n  z\n" in proc.stdout
 
 
 # ------------------------------------------------------------------------- slow
@@ -262,14 +262,20 @@ def test_old_faithful_matches_the_published_mixture_fit():
     _within(result["posterior"], {"w": [0.361, 0.639], "mu": [54.61, 80.09], "sigma": [5.87, 5.87]})
 
 
-def test_recovery_after_variational_inference():
-    """The VI engine calls the same recovery: per-draw probabilities from q's draws."""
-    pytest.importorskip("jax")
-    model = ppl.load(MODELS / "zip_latent.ppl")
-    result = model.fit(method="advi", steps=3000, draws=200, seed=3, progressbar=False)
-    post = result["posterior"]
-    y = np.array(json.loads((MODELS / "zip_latent.json").read_text())["y"])
-    psi, mu = post["psi"].values[..., None], post["mu"].values[..., None]
-    zero = psi * np.exp(-mu) / (psi * np.exp(-mu) + 1 - psi)
-    np.testing.assert_allclose(post["z_probs"].values, np.where(y > 0, 1.0, zero), rtol=1e-10)
-    assert result["log_likelihood"]["y"].dims == ("chain", "draw", "obs")
+def test_marginal_observed_variable_draws_from_the_mixture():
+    """Prior/posterior predictive and SBC draw the carrier: latent's position, then the variable."""
+    import pymc as pm
+
+    pm_model = ppl.load(MODELS / "zip_latent.ppl").build()
+    draws = pm.draw(pm_model["y"], draws=60, givens={pm_model["psi"]: 0.6, pm_model["mu"]: 3.0}, random_seed=5)
+    zero = 0.4 + 0.6 * np.exp(-3.0)
+    assert abs(np.mean(draws == 0) - zero) < 4 * np.sqrt(zero * (1 - zero) / draws.size)
+    assert abs(draws.mean() - 1.8) < 4 * np.sqrt((0.6 * 3 + 0.6 * 0.4 * 9) / draws.size)
+    capture = ppl.load(MODELS / "capture_recapture.ppl").build()
+    histories = pm.draw(capture["y"], draws=40, givens={capture["omega"]: 0.3, capture["p"]: 0.5}, random_seed=6)
+    assert histories.shape == (40, 237, 3)
+    never = np.mean(histories.sum(-1) == 0)  # absent, or present and never caught
+    expected = 0.7 + 0.3 * 0.125
+    assert abs(never - expected) < 4 * np.sqrt(expected * (1 - expected) / (40 * 237))
+    prior = pm.sample_prior_predictive(draws=20, model=capture, random_seed=7)
+    assert prior["prior_predictive"]["y"].shape == (1, 20, 237, 3)

@@ -125,3 +125,14 @@ def test_ambiguous_batch_dim_asks_for_one():
         model.fit(data, batch_size=2, progressbar=False)
     with pytest.raises(ppl.PplError, match="did you mean `a`"):
         model.fit(data, batch_size=2, batch_dim="A", progressbar=False)
+
+
+def test_summed_out_latent_along_the_batch_dim_minibatches():
+    """z[obs] is summed out: its marginal is the observed carrier's pointwise density, scaled
+    like any row; its memberships are recovered for every row."""
+    model = ppl.load(MODELS / "three_gaussians.ppl")
+    res = model.fit(batch_size=50, draws=30, seed=2, progressbar=False)
+    assert res["vi"].attrs["stop_reason"] == "converged"
+    n = res["observed_data"]["y"].size
+    assert res["posterior"]["z"].shape == (1, 30, n) and res["posterior"]["z_probs"].shape == (1, 30, n, 3)
+    np.testing.assert_allclose(res["posterior"]["mu"].mean().values, 0.0, atol=1.0)

@@ -43,7 +43,7 @@ def _params(dist: ir.Dist, dims, env: Env) -> dict:
             continue
         want = _param_dims(kind, dims, dist.event, dist.consumed)
         value = (lower_expr if dist.discrete else lower_real)(expr, env)  # see lower_real
-        if kind == MIX_PARAM:
+        if kind in (MIX_PARAM, EVENT):  # a scalar Dirichlet `a` sized the simplex 1 (found by the fuzz)
             out[name] = broadcast_full(value, expr.dims, want, env)
         else:
             out[name] = align(value, expr.dims, want)
@@ -132,11 +132,13 @@ _DIST_BUILDERS = {ir.Dist: _simple, ir.Wrapped: _wrapped, ir.MixtureOf: _mixture
 
 
 def ordered_transform(dist: ir.DistExpr):
-    """PyMC's ordered transform composed with the distribution's default one."""
+    """PyMC's ordered transform, passed as ``transform=``: PyMC applies it after the
+    distribution's default one (log, logodds, interval).  Chaining the default
+    in here too applied it twice, and an ordered Beta or HalfNormal started at
+    NaN (found by the lowering fuzz)."""
     from pymc.distributions import transforms as tr
 
-    default = {"POSITIVE": tr.log, "UNIT": tr.logodds}.get(dist.support.name)
-    return tr.ordered if default is None else tr.Chain([default, tr.ordered])
+    return tr.ordered
 
 
 def ordered_initval(dist: ir.DistExpr, shape: tuple) -> np.ndarray:

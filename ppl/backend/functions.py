@@ -14,14 +14,25 @@ def _phi(x):
     return 0.5 * (1.0 + pt.erf(x / np.sqrt(2.0)))
 
 
+def _int(op):
+    """A comparison or logical operator whose 0/1 result is int64, not PyTensor's bool.
+
+    Bools act as 0/1 in arithmetic, but PyTensor refuses them in negation and
+    in distribution parameters (``-(x > 0)``, ``HalfNormal(x > 0)``: TypeError),
+    and ``exp`` of a bool is computed in float32.  Found by the lowering fuzz.
+    """
+    return lambda *args: pt.cast(op(*args), "int64")
+
+
 ELEMENTWISE = {
     "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
     "div": lambda a, b: pt.true_div(pt.cast(a, "float64"), b), "pow": lambda a, b: a ** b,
     "neg": lambda a: -a,
-    "<": pt.lt, "<=": pt.le, ">": pt.gt, ">=": pt.ge, "==": pt.eq, "!=": pt.neq,
-    "and": lambda a, b: pt.and_(pt.neq(a, 0), pt.neq(b, 0)),
-    "or": lambda a, b: pt.or_(pt.neq(a, 0), pt.neq(b, 0)),
-    "not": lambda a: pt.eq(a, 0),
+    "<": _int(pt.lt), "<=": _int(pt.le), ">": _int(pt.gt), ">=": _int(pt.ge), "==": _int(pt.eq),
+    "!=": _int(pt.neq),
+    "and": _int(lambda a, b: pt.and_(pt.neq(a, 0), pt.neq(b, 0))),
+    "or": _int(lambda a, b: pt.or_(pt.neq(a, 0), pt.neq(b, 0))),
+    "not": _int(lambda a: pt.eq(a, 0)),
     "exp": pt.exp, "log": pt.log, "log1p": pt.log1p, "expm1": pt.expm1, "sqrt": pt.sqrt,
     "square": pt.sqr, "abs": pt.abs, "sign": pt.sign, "sin": pt.sin, "cos": pt.cos, "tan": pt.tan,
     "tanh": pt.tanh, "sigmoid": pt.sigmoid, "logit": lambda x: pt.log(x) - pt.log1p(-x),

@@ -37,12 +37,31 @@ def _label(name: str, idx: tuple[int, ...]) -> str:
     return f"{name}[{', '.join(map(str, idx))}]" if idx else name
 
 
-def _term_logps(pm_model, point) -> list[tuple[str, np.ndarray]]:
-    """Each variable's and potential's elementwise log density at ``point``."""
+def _term_logps(pm_model, point, **compile_kwargs) -> list[tuple[str, np.ndarray | str]]:
+    """Each variable's and potential's elementwise log density at ``point``.
+
+    A term whose parameters PyMC finds invalid (``ParameterValueError``: say a
+    censoring bound above the other) gives the message instead of values;
+    each term is then compiled on its own to tell which one it is.
+    """
+    from pymc.logprob.utils import ParameterValueError
+
     factors = pm_model.basic_RVs + pm_model.potentials
     outs = pm_model.logp(factors, sum=False)
-    fn = pm_model.compile_fn(inputs=pm_model.value_vars, outs=outs, on_unused_input="ignore")
-    return [(f.name, np.asarray(v)) for f, v in zip(factors, fn(point))]
+    try:
+        fn = pm_model.compile_fn(inputs=pm_model.value_vars, outs=outs, on_unused_input="ignore", **compile_kwargs)
+        return [(f.name, np.asarray(v)) for f, v in zip(factors, fn(point))]
+    except ParameterValueError:
+        pass
+    out = []
+    for factor, logp in zip(factors, outs):
+        try:
+            fn = pm_model.compile_fn(inputs=pm_model.value_vars, outs=logp, on_unused_input="ignore",
+                                     **compile_kwargs)
+            out.append((factor.name, np.asarray(fn(point))))
+        except ParameterValueError as exc:
+            out.append((factor.name, str(exc).split("\n")[0]))
+    return out
 
 
 def _data_value(pm_model, name: str, idx: tuple[int, ...]) -> str:
@@ -57,8 +76,11 @@ def _data_value(pm_model, name: str, idx: tuple[int, ...]) -> str:
         return ""
 
 
-def _logp_diagnostic(model: ir.Model, pm_model, point) -> Diagnostic | None:
-    for name, logp in _term_logps(pm_model, point):
+def _logp_diagnostic(model: ir.Model, pm_model, point, **compile_kwargs) -> Diagnostic | None:
+    for name, logp in _term_logps(pm_model, point, **compile_kwargs):
+        if isinstance(logp, str):
+            return Diagnostic("E-start", f"the parameters of `{name}` are invalid at the starting point: {logp}",
+                              _node_span(model, name), "check its parameters and bounds against the data")
         bad = ~np.isfinite(logp)
         if not bad.any():
             continue
@@ -75,8 +97,8 @@ def _logp_diagnostic(model: ir.Model, pm_model, point) -> Diagnostic | None:
     return None
 
 
-def _gradient_diagnostic(model: ir.Model, pm_model, point) -> Diagnostic | None:
-    fn = pm_model.compile_dlogp()
+def _gradient_diagnostic(model: ir.Model, pm_model, point, **compile_kwargs) -> Diagnostic | None:
+    fn = pm_model.compile_dlogp(**compile_kwargs)
     grad = np.asarray(fn(point))
     if np.isfinite(grad).all():
         return None
@@ -93,10 +115,14 @@ def _gradient_diagnostic(model: ir.Model, pm_model, point) -> Diagnostic | None:
     return None
 
 
-def start_diagnostic(model: ir.Model, pm_model) -> Diagnostic | None:
-    """The first term whose log density or gradient is not finite at the initial point, or ``None``."""
+def start_diagnostic(model: ir.Model, pm_model, **compile_kwargs) -> Diagnostic | None:
+    """The first term whose log density or gradient is not finite at the initial point, or ``None``.
+
+    ``compile_kwargs`` go to PyTensor (``mode="FAST_COMPILE"`` in the fuzz tests).
+    """
     point = pm_model.initial_point()
-    return _logp_diagnostic(model, pm_model, point) or _gradient_diagnostic(model, pm_model, point)
+    return _logp_diagnostic(model, pm_model, point, **compile_kwargs) or \
+        _gradient_diagnostic(model, pm_model, point, **compile_kwargs)
 
 
 def start_error(model: ir.Model, pm_model) -> PplError | None:

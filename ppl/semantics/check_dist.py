@@ -199,6 +199,8 @@ def _inner_dist(e: ast.Expr, wrapper: str, written, name, ctx) -> tuple[ir.Dist,
 
 
 def _wrapper(sig, call, params, written, name, ctx):
+    if sig.name == "Truncated" and "lower" not in params and "upper" not in params:
+        raise PplError(msg.wrapper_needs_bound(call.span, sig))  # PyMC: ValueError (found by the fuzz)
     inner, dims = _inner_dist(params["dist"], sig.name, written, name, ctx)
     bounds = {}
     for key in ("lower", "upper"):

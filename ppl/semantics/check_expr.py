@@ -172,7 +172,7 @@ def _apply_index(base: ir.Expr, item, dim: ir.Dim, node, ctx: Context) -> ir.Exp
         dims = tuple(d for d in base.dims if d != dim)
         return ir.TakeAt(dims, base.vtype, base, dim, item, span=node.span)
     pos = base.dims.index(dim)
-    new = tuple(d for d in item.dims if d not in base.dims)
+    new = tuple(d for d in item.dims if d not in base.dims or d == dim)  # `i[i]` keeps the dim (fuzz)
     dims = base.dims[:pos] + new + base.dims[pos + 1:]
     return ir.Gather(dims, base.vtype, base, dim, item, span=node.span)
 

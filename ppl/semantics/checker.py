@@ -208,6 +208,8 @@ def _check_ordered(stmt: ast.SampleStmt, dist, dims) -> None:
         raise PplError(msg.ordered_needs_dims(stmt.name.span, stmt.name.name))
     if dist.discrete:
         raise PplError(msg.ordered_discrete(stmt.name.span, stmt.name.name))
+    if dist.event or dist.name in ("Mixture", "NormalMixture"):
+        raise PplError(msg.ordered_multivariate(stmt.name.span, stmt.name.name, dist.name))
 
 
 def _no_unnamed(dims, ident: ast.Ident) -> None:

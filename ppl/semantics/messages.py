@@ -327,6 +327,11 @@ def missing_param(span: Span, sig, missing) -> Diagnostic:
     return _d("E-dist-arity", f"{sig.name} needs {names}", span, f"usage: {sig.usage()}")
 
 
+def wrapper_needs_bound(span: Span, sig) -> Diagnostic:
+    return _d("E-dist-arity", f"{sig.name} needs `lower` or `upper` (or both)", span,
+              f"write `{sig.name}(Normal(0, 1), lower=0)`")
+
+
 def mixed_parameterization(span: Span, sig, names) -> Diagnostic:
     return _d("E-dist-keyword", f"{sig.name} cannot take {', '.join(f'`{n}`' for n in names)} together", span,
               f"usage: {sig.usage()}")
@@ -365,6 +370,11 @@ def ordered_needs_dims(span: Span, name: str) -> Diagnostic:
 
 def ordered_discrete(span: Span, name: str) -> Diagnostic:
     return _d("E-ordered", f"`{name}`: `ordered` applies to continuous parameters only", span, None)
+
+
+def ordered_multivariate(span: Span, name: str, dist: str) -> Diagnostic:
+    return _d("E-ordered", f"`{name}`: `ordered` applies to univariate distributions, not {dist}", span,
+              "order the elements of a univariate prior, e.g. `mu: ordered[k] ~ Normal(0, 5)`")
 
 
 __all__ = [name for name in dir() if not name.startswith("_") and name not in ("annotations", "Diagnostic",

@@ -86,7 +86,7 @@ _register("HalfFlat", [""], S.POSITIVE, doc="improper uniform on (0, inf)")
 _register("Normal", ["mu? sigma?", "mu? tau"], S.REAL)
 _register("HalfNormal", ["sigma?", "tau"], S.POSITIVE)
 _register("StudentT", ["nu mu? sigma?", "nu mu? lam"], S.REAL)
-_register("HalfStudentT", ["nu? sigma?", "nu? lam"], S.POSITIVE)
+_register("HalfStudentT", ["nu sigma?", "nu lam"], S.POSITIVE)  # PyMC 6.4 requires nu
 _register("Cauchy", ["alpha beta"], S.REAL, doc="alpha is the location, beta the scale")
 _register("HalfCauchy", ["beta"], S.POSITIVE, doc="beta is the scale")
 _register("Exponential", ["lam", "scale"], S.POSITIVE, doc="lam is the rate")

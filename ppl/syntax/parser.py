@@ -146,8 +146,9 @@ class _ToAst(Transformer_NonRecursive):
     @v_args(meta=True)
     def number(self, meta, c):
         text, span = str(c[0]), _tok_span(self.source, c[0])
-        node = ast.Number(_float(text), text, span)
-        if node.is_int and (len(text) > 19 or int(text) > MAX_INT_LITERAL) or node.value == float("inf"):
+        node = ast.Number(float(text), text, span)  # a decimal string too large for float gives inf
+        digits = text.lstrip("0")
+        if node.is_int and (len(digits) > 19 or int(digits or 0) > MAX_INT_LITERAL) or node.value == float("inf"):
             raise PplError(number_out_of_range(span, text, node.is_int))
         return node
 
@@ -217,14 +218,6 @@ class _ToAst(Transformer_NonRecursive):
     @v_args(meta=True)
     def vector(self, meta, c):
         return ast.Vector(tuple(c), self._span(meta))
-
-
-def _float(text: str) -> float:
-    """``float(text)``; an integer literal too long for ``float`` is infinite (then refused)."""
-    try:
-        return float(text)
-    except OverflowError:  # pragma: no cover - float() of a decimal string saturates to inf
-        return float("inf")
 
 
 def _check_depth(tree: Tree, source: SourceFile) -> None:

@@ -10,9 +10,10 @@ from dataclasses import asdict, dataclass
 
 from ..errors import Diagnostic, PplError
 
-__all__ = ["VIConfig", "METHODS", "check_config"]
+__all__ = ["VIConfig", "METHODS", "GRADIENTS", "check_config"]
 
 METHODS = ("advi", "fullrank")
+GRADIENTS = ("auto", "jax", "pytensor")
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,10 @@ class VIConfig:
     stop_early : stop when converged; ``False`` runs exactly ``steps`` steps with
         a constant learning rate (benchmarks), still recording the criteria.
     init_scale : standard deviation of q at the start, on the unconstrained space.
+    gradient : ``"jax"`` (JAX's autodiff of the log density, faster), ``"pytensor"``
+        (PyTensor's symbolic gradient, as PyMC's samplers), or ``"auto"``:
+        JAX's unless it is not finite near the start of q (a summed-out
+        latent's impossible branch), then PyTensor's.
     seed : the random seed (``None``: fresh entropy, recorded in the result).
     """
 
@@ -63,6 +68,7 @@ class VIConfig:
     min_lr_ratio: float = 1e-3
     stop_early: bool = True
     init_scale: float = 0.1
+    gradient: str = "auto"
     seed: int | None = None
     progressbar: bool = True
 
@@ -82,6 +88,8 @@ def check_config(config: VIConfig) -> None:
     """Refuse bad options before any compilation."""
     if config.method not in METHODS:
         raise _option_error(f"unknown VI method `{config.method}`", f"methods: {', '.join(METHODS)}")
+    if config.gradient not in GRADIENTS:
+        raise _option_error(f"unknown gradient `{config.gradient}`", f"gradients: {', '.join(GRADIENTS)}")
     for name in _POSITIVE_INTS:
         value = getattr(config, name)
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:

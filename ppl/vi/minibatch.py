@@ -5,7 +5,10 @@ else the one dim that every observed variable with dims starts with.  Every
 parameter must be global (no parameter along that dim), and the
 log-likelihood along it must be a sum over rows (no potential over it, no
 imputed missing values along it).  The program is compiled on the data's
-first ``batch_size`` rows; each step gathers random rows of the full data.
+first ``batch_size`` rows; each step takes a block of rows of the shuffled
+full data.  A summed-out discrete latent along the dim is fine: its marginal
+is the pointwise log density of an observed variable (the carrier), which is
+scaled with the other rows; one whose marginal is only a potential is not.
 """
 
 from __future__ import annotations
@@ -40,8 +43,11 @@ def resolve_batch_dim(model: ir.Model, batch_dim: str | None) -> str:
 def check_minibatch(model: ir.Model, bound: BoundData, dim: str) -> None:
     """Refuse models that a row-wise subsample would get wrong."""
     for node in model.params:
-        if dim in node.dims:
+        marginal = model.marginal(node.name)
+        if dim in node.dims and marginal is None:
             raise PplError(msg.local_parameter(node.span, node.name, dim))
+        if marginal is not None and dim in marginal.dims and marginal.carrier is None:
+            raise PplError(msg.batched_potential(node.span, f"{node.name}_marginal__", dim))
     for name in bound.missing:
         decl = model.data_decl(name)
         if dim in decl.dims:

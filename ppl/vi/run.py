@@ -60,20 +60,24 @@ def compile_program(model, bound: BoundData, config: VIConfig, pm_model=None):
     _check_continuous(model, pm_model)
     data_dims = {d.name: d.dims for d in model.ir.data}
     total = bound.sizes[dim] if dim is not None else None
-    objective = build_objective(pm_model, data_dims, dim, total)
+    ordered = frozenset(n.name for n in model.ir.nodes if getattr(n, "ordered", False))
+    objective = build_objective(pm_model, data_dims, dim, total, ordered, config.gradient)
     return VIProgram(objective, config, data_inputs(objective, bound.values))
 
 
-def _recover_marginalized(lowered, result, seed: int):
-    """Membership probabilities and draws of the summed-out discrete latents, per draw.
+def _recover_marginalized(model, lowered, result, seed: int):
+    """Summed-out discrete latents per draw of q, as after MCMC (the one place VI does so).
 
-    The same function as after MCMC (:func:`ppl.infer.recover.add_discrete_posterior`): it
-    also makes each carrier's ``log_likelihood`` entry the marginal one, one value per
-    element of its latent.
+    :func:`ppl.infer.recover.add_discrete_posterior` adds ``<z>_probs`` and one
+    draw of ``z`` per draw, from the continuous parameters' draws; it uses its
+    own random stream, apart from the fit's (the same as ``sample`` does).
     """
+    if not model.ir.marginals:
+        return result
     from ..infer.recover import add_discrete_posterior
+    from ..infer.run import _latent_seed
 
-    return add_discrete_posterior(lowered, result, seed=np.random.default_rng([seed, 0x6D6978]))
+    return add_discrete_posterior(lowered, result, seed=_latent_seed(seed))
 
 
 def _generated(model, bound: BoundData, result, seed: int, progressbar: bool):
@@ -130,7 +134,7 @@ def fit(model, bound: BoundData, config: VIConfig):
     else:
         result, vifit = _run(model, bound, config, seed, lowered.pm_model)
         warns = lowered.warnings
-        result = _recover_marginalized(lowered, result, seed)
+        result = _recover_marginalized(model, lowered, result, seed)
         result = _generated(model, bound, result, seed, config.progressbar)
     result.attrs.update(provenance(model, bound, {**config.as_dict(), "seed": seed, "inference": "vi"}))
     result.attrs["ppl_warnings"] = json.dumps(_warnings(vifit, warns) if vifit is not None else [])

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 import resource
 import signal
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -39,7 +40,7 @@ from ppl.semantics.signatures import DISTRIBUTIONS, STATIC
 from ppl.semantics.types import DATA_TYPES
 from ppl.syntax.messages import KEYWORDS
 
-__all__ = ["programs", "mutants", "grammar_strings", "run_case", "CaseTimeout", "CASE_SECONDS",
+__all__ = ["programs", "mutants", "grammar_strings", "run_case", "timed_case", "time_limit", "CaseTimeout", "CASE_SECONDS",
            "MAX_RSS_MB", "SEEDS", "HOSTILE_NAMES"]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -352,17 +353,25 @@ class CaseTimeout(BaseException):
 
 @contextmanager
 def time_limit(seconds: float):
-    """Raise :class:`CaseTimeout` in the main thread after ``seconds`` (SIGALRM)."""
+    """Raise :class:`CaseTimeout` in the main thread after ``seconds`` (SIGALRM).
+
+    The alarm can land in code that swallows exceptions (a gc callback), so the
+    elapsed time is checked again on the way out: a slow input always fails.
+    """
     def on_alarm(signum, frame):
         raise CaseTimeout(f"an input took longer than {seconds} s")
 
     old = signal.signal(signal.SIGALRM, on_alarm)
+    start = time.monotonic()
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+    elapsed = time.monotonic() - start
+    if elapsed > seconds:
+        raise CaseTimeout(f"an input took {elapsed:.1f} s (limit {seconds} s)")
 
 
 def _assert_located(exc: PplError, source: SourceFile) -> None:
@@ -392,6 +401,13 @@ def _check(source: SourceFile) -> str:
             return exc2.code
     assert isinstance(show_model(model), str)
     return "ok"
+
+
+def timed_case(raw: bytes | str) -> tuple[str, float]:
+    """:func:`run_case` and the seconds it took."""
+    start = time.monotonic()
+    outcome = run_case(raw)
+    return outcome, time.monotonic() - start
 
 
 def run_case(raw: bytes | str, name: str = "fuzz.ppl") -> str:

@@ -15,18 +15,21 @@ from collections import Counter
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from fuzzgen import SEEDS, grammar_strings, mutants, programs, run_case, tokenize
+from fuzzgen import SEEDS, grammar_strings, mutants, programs, run_case, timed_case, tokenize
 
 FUZZ_EXAMPLES = int(os.environ.get("PPL_FUZZ_EXAMPLES", "2000"))
 OUTCOMES: dict[str, Counter] = {}
+SLOWEST: dict[str, float] = {}  # seconds of the slowest input per strategy
 
 _COMMON = dict(database=None, deadline=None, suppress_health_check=list(HealthCheck), print_blob=True)
 SEEDED = settings(max_examples=1000, derandomize=True, **_COMMON)
 FUZZ = settings(max_examples=FUZZ_EXAMPLES, **_COMMON)
 
 
-def _record(strategy: str, outcome: str) -> None:
+def _record(strategy: str, raw) -> None:
+    outcome, seconds = timed_case(raw)
     OUTCOMES.setdefault(strategy, Counter())[outcome] += 1
+    SLOWEST[strategy] = max(SLOWEST.get(strategy, 0.0), seconds)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -36,7 +39,7 @@ def _report_counts():
     path = os.environ.get("PPL_FUZZ_REPORT")
     if path:
         with open(path, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps({k: dict(v) for k, v in OUTCOMES.items()}) + "\n")
+            fh.write(json.dumps({k: dict(v) for k, v in OUTCOMES.items()} | {"slowest_seconds": SLOWEST}) + "\n")
 
 
 def test_tokenizer_round_trips_every_seed():
@@ -55,19 +58,19 @@ def test_every_seed_file_ends_cleanly():
 @SEEDED
 @given(programs())
 def test_generated_programs(text):
-    _record("programs", run_case(text))
+    _record("programs", text)
 
 
 @SEEDED
 @given(mutants())
 def test_mutated_files(raw):
-    _record("mutants", run_case(raw))
+    _record("mutants", raw)
 
 
 @settings(max_examples=300, derandomize=True, **_COMMON)
 @given(grammar_strings())
 def test_grammar_strings(text):
-    _record("grammar", run_case(text))
+    _record("grammar", text)
 
 
 def test_generated_programs_reach_the_checker():
@@ -86,7 +89,7 @@ def test_generated_programs_reach_the_checker():
 @FUZZ
 @given(programs())
 def test_fuzz_generated_programs(text):
-    _record("fuzz_programs", run_case(text))
+    _record("fuzz_programs", text)
 
 
 @pytest.mark.slow
@@ -94,7 +97,7 @@ def test_fuzz_generated_programs(text):
 @FUZZ
 @given(mutants())
 def test_fuzz_mutated_files(raw):
-    _record("fuzz_mutants", run_case(raw))
+    _record("fuzz_mutants", raw)
 
 
 @pytest.mark.slow
@@ -102,4 +105,4 @@ def test_fuzz_mutated_files(raw):
 @settings(max_examples=max(FUZZ_EXAMPLES // 5, 1), **_COMMON)
 @given(grammar_strings())
 def test_fuzz_grammar_strings(text):
-    _record("fuzz_grammar", run_case(text))
+    _record("fuzz_grammar", text)

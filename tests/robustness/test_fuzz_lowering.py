@@ -1,0 +1,98 @@
+"""Fuzzing past the checker: generated models that check must bind, build and evaluate, or fail located.
+
+Building a PyMC model costs far more than checking, so the default run
+tries a few seeded models; ``pytest -m fuzz`` (``PPL_FUZZ_LOWER_EXAMPLES``,
+default 300) tries more.  See lowergen.py and ROBUSTNESS.md.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+
+from lowergen import build_case, checked_models
+
+OUTCOMES: Counter = Counter()
+_COMMON = dict(database=None, deadline=None, suppress_health_check=list(HealthCheck), print_blob=True)
+
+
+def _run(case) -> None:
+    assume(case is not None)
+    text, model, seed = case
+    OUTCOMES[build_case(model, seed)] += 1
+
+
+@settings(max_examples=60, derandomize=True, **_COMMON)
+@given(checked_models())
+def test_checked_models_build(case):
+    _run(case)
+
+
+@pytest.mark.slow
+@pytest.mark.fuzz
+@settings(max_examples=int(os.environ.get("PPL_FUZZ_LOWER_EXAMPLES", "300")), **_COMMON)
+@given(checked_models())
+def test_fuzz_checked_models_build(case):
+    _run(case)
+
+
+# ------------------------------------------------- what the lowering fuzz found
+def _logps(text: str, data: dict | None = None) -> dict:
+    import ppl
+
+    pm_model = ppl.compile(text, "m.ppl").build(data or {})
+    return {k: float(v) for k, v in pm_model.point_logps().items()}
+
+
+@pytest.mark.parametrize("text", [
+    "x ~ Normal(0, 1)\ny = -(x > 0)\npotential y",  # TypeError: bool input not supported
+    "x ~ Normal(0, 1)\nz ~ HalfNormal(x > 0)\npotential z",  # TypeError: bool
+    "x ~ Normal(0, 1)\nz ~ HalfNormal(not x)\npotential z",
+])
+def test_comparisons_are_numbers_in_pymc(text):
+    assert all(np.isfinite(v) or v == -np.inf for v in _logps(text).values())
+
+
+def test_exp_of_a_comparison_is_float64():
+    import ppl
+
+    pm_model = ppl.compile("x ~ Normal(0, 1)\npotential y = exp(x > 0)\n").build({})
+    assert pm_model.potentials[0].dtype == "float64"
+
+
+def test_an_index_gathered_by_itself_keeps_its_dim():
+    """`i[i]` with `i[d]` has dims [d] (the checker dropped d, and lowering failed on the shape)."""
+    import ppl
+
+    model = ppl.compile("dim d\ndata i: int[d]\ny = i[i]\nz ~ Normal(y, 1)\n", "m.ppl")
+    assert model.ir.nodes[0].dims == ("d",)
+    assert model.build({"i": [1, 0, 1]}).named_vars["y"].type.shape[0] in (3, None)
+
+
+def test_half_student_t_needs_nu():
+    """PyMC 6.4's HalfStudentT requires nu (was a TypeError when lowering `HalfStudentT(lam=1)`)."""
+    import ppl
+    from ppl.errors import PplError
+
+    with pytest.raises(PplError, match="HalfStudentT needs `nu`"):
+        ppl.compile("x ~ HalfStudentT(lam=1)\n")
+
+
+@pytest.mark.parametrize("dist, expected", [("Beta(2, 2)", -3.91), ("HalfNormal(1)", -7.15)])
+def test_ordered_positive_and_unit_parameters_start_finite(dist, expected):
+    """Their default transform was applied twice: the start was NaN."""
+    logps = _logps(f"dim k = 3\nc: ordered[k] ~ {dist}\npotential sum(c)\n")
+    assert logps["c"] == pytest.approx(expected, abs=0.01)
+
+
+def test_a_scalar_dirichlet_concentration_fills_the_simplex():
+    """`p[k] ~ Dirichlet(1)` built a one-element simplex whatever the size of k."""
+    import ppl
+
+    pm_model = ppl.compile("dim k = 3\np[k] ~ Dirichlet(1)\npotential sum(p)\n").build({})
+    assert pm_model.free_RVs[0].type.shape == (3,)
+    assert _logps("dim k = 3\np[k] ~ Dirichlet(1)\npotential sum(p)\n")["p"] == pytest.approx(-1.5, abs=0.01)
