@@ -23,7 +23,10 @@ but gave NaN where a summed-out latent has an impossible branch
 (``Poisson(y | z * mu)`` with ``z = 0`` and ``y > 0``: that branch's log
 density is -inf, and JAX's gradient through ``where`` multiplies its
 infinite derivative by zero), while PyTensor's rewritten graph is finite.
-``gradient="auto"`` takes JAX's unless it is not finite near the start of q.
+The lowering now evaluates such degenerate branches apart
+(:mod:`ppl.backend.guard`), so JAX's gradient is finite there too; the
+check stays as a safety net.  ``gradient="auto"`` takes JAX's unless it is
+not finite near the start of q.
 PyTensor's is not the default: XLA (jax 0.12) aborts the process compiling
 it for an ordered vector (``Invalid binary instruction opcode map`` in the
 algebraic simplifier, on the reversed cumulative sums of the ordered
