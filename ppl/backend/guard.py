@@ -49,6 +49,12 @@ DEGENERATE: dict[str, dict[str, tuple[float, ...]]] = {
     "ZeroInflatedBinomial": {"psi": (0.0,), "p": (0.0,)},
     "ZeroInflatedNegativeBinomial": {"psi": (0.0,), "mu": (0.0,)},
 }
+_CLASSES = {  # the same distributions' PyMC classes (a fixed table: no name lookup on a module)
+    "Bernoulli": pm.Bernoulli, "Binomial": pm.Binomial, "Poisson": pm.Poisson,
+    "NegativeBinomial": pm.NegativeBinomial, "Geometric": pm.Geometric,
+    "ZeroInflatedPoisson": pm.ZeroInflatedPoisson, "ZeroInflatedBinomial": pm.ZeroInflatedBinomial,
+    "ZeroInflatedNegativeBinomial": pm.ZeroInflatedNegativeBinomial,
+}
 _HARMLESS = {"p": 0.5, "psi": 0.5}  # any value inside the range; 1.0 for rates and shapes
 
 
@@ -88,7 +94,7 @@ def _live_param(name: str, param, mask):
 
 def guarded_logp(dist: ir.Dist, dims_k: tuple, env, value):
     """The log density of ``value`` under ``dist`` over ``dims_k``, degenerate entries evaluated apart."""
-    cls = getattr(pm, dist.name)
+    cls = _CLASSES[dist.name]
     shape = tuple(env.size(d) for d in dims_k)
     params = lowered_params(dist, dims_k, env)
     mask = _degenerate_mask(dist.name, params)
