@@ -9,14 +9,16 @@ persistent compilation cache in ``<cache>/xla``.
 
 Keys hash everything a program depends on: the model source, the data shapes
 and dtypes (the data values are program inputs), the sampler options that
-shape the program, and the versions of ppl, PyMC, PyTensor, JAX and
-BlackJAX.  A file whose magic, key or checksum does not match, or that does
+shape the program, the versions of ppl, PyMC, PyTensor, JAX and
+BlackJAX, and a hash of ppl's own source files (so a changed compiler never
+reuses a program built by the old one, even at the same version number).  A file whose magic, key or checksum does not match, or that does
 not deserialize, is deleted and rebuilt: never trusted.  Entries are written
 atomically (temp file, then rename), so concurrent runs never see half a file.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -25,7 +27,7 @@ import tempfile
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-__all__ = ["cache_dir", "cache_key", "load_entry", "save_entry", "enable_xla_cache", "clear"]
+__all__ = ["cache_dir", "cache_key", "source_fingerprint", "load_entry", "save_entry", "enable_xla_cache", "clear"]
 
 MAGIC = b"PPL-PROGRAM-1\n"
 _VERSIONED = ("ppl", "pymc", "pytensor", "jax", "jaxlib", "blackjax")
@@ -39,8 +41,23 @@ def cache_dir() -> Path:
     return Path(base) / "ppl"
 
 
+@functools.cache
+def source_fingerprint() -> str:
+    """The :func:`tree_fingerprint` of the installed ``ppl`` package."""
+    return tree_fingerprint(Path(__file__).resolve().parents[1])
+
+
+def tree_fingerprint(root: Path) -> str:
+    """SHA-256 of the ``.py`` and ``.lark`` files under ``root`` (relative paths and contents, sorted)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".lark")):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def _versions() -> dict[str, str]:
-    out = {"python": platform.python_version(), "machine": platform.machine()}
+    out = {"python": platform.python_version(), "machine": platform.machine(),
+           "ppl-source": source_fingerprint()}
     for name in _VERSIONED:
         try:
             out[name] = version(name)

@@ -84,6 +84,24 @@ def test_key_depends_on_options_and_shapes(cache_dir):
     assert base != program_key(model, fewer, MCMCConfig(engine="blackjax"))
 
 
+def test_key_depends_on_ppl_source(cache_dir, tmp_path, monkeypatch):
+    """A changed compiler never reuses a program the old one built (same version number)."""
+    tree = tmp_path / "pkg"
+    (tree / "sub").mkdir(parents=True)
+    (tree / "sub" / "a.py").write_text("x = 1\n")
+    (tree / "grammar.lark").write_text("start: NAME\n")
+    (tree / "notes.txt").write_text("ignored\n")
+    before = cache.tree_fingerprint(tree)
+    (tree / "notes.txt").write_text("still ignored\n")
+    assert cache.tree_fingerprint(tree) == before
+    (tree / "sub" / "a.py").write_text("x = 2\n")
+    changed = cache.tree_fingerprint(tree)
+    assert changed != before
+    key = cache.cache_key({"model": "m"})
+    monkeypatch.setattr(cache, "source_fingerprint", lambda: changed)
+    assert cache.cache_key({"model": "m"}) != key
+
+
 def test_same_seed_same_draws_across_processes(cache_dir, tmp_path):
     code = ("import sys, ppl; r = ppl.load(sys.argv[1]).sample(engine='blackjax', draws=50, tune=50, chains=2,"
             " seed=5, progressbar=False); r['posterior'].to_dataset().to_netcdf(sys.argv[2])")
