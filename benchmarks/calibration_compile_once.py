@@ -29,7 +29,7 @@ def _compiled_once(model, bound, args) -> float:
     from ppl.diagnostics.fitters import FitOptions
 
     start = time.perf_counter()
-    sbc(PplSource(model.ir, bound), reps=args.reps, engine=args.engine, seed=args.seed, workers=args.workers,
+    sbc(PplSource.of(model, bound), reps=args.reps, engine=args.engine, seed=args.seed, workers=args.workers,
         options=FitOptions(draws=args.draws, tune=args.tune, chains=args.chains), progress=False)
     return time.perf_counter() - start
 

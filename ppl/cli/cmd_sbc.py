@@ -54,7 +54,7 @@ def _source(args):
     from ..errors import PplError
 
     model = load_model(args.model)
-    source = PplSource(model.ir, model.bind(args.data))
+    source = PplSource.of(model, model.bind(args.data))
     pm_model = source.build()
     try:
         observed = observed_shared(pm_model)

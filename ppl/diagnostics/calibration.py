@@ -16,15 +16,15 @@ import numpy as np
 
 from . import thresholds as T
 from .checks import Check, Verdict
-from .parallel import PickledModel, Task
+from .parallel import Task
 from .simulate import Simulation, simulate_prior
 
-__all__ = ["ModelSource", "PplSource", "model_source", "param_labels", "make_tasks", "flat_truth", "flat_draws",
+__all__ = ["ModelSource", "PplSource", "BuiltBy", "InProcess", "model_source", "param_labels", "make_tasks", "flat_truth", "flat_draws",
            "calibration_check", "rep_seeds", "simulate_replications"]
 
 
 class ModelSource:
-    """Anything with ``build() -> pm.Model`` that pickles (shipped to workers)."""
+    """Anything with ``build() -> pm.Model`` that workers can receive (see :class:`PplSource`)."""
 
     def build(self):  # pragma: no cover - protocol
         raise NotImplementedError
@@ -32,24 +32,64 @@ class ModelSource:
 
 @dataclass(frozen=True, eq=False)
 class PplSource(ModelSource):
-    """A checked ppl model and its bound data: each worker lowers it to PyMC once."""
+    """A ppl model's text and its bound data: each worker parses, checks and lowers it once.
 
-    ir: object
-    bound: object
+    Workers get plain text and arrays, never a pickled model or code: the
+    worker side runs the same parse, check and lowering as a ``ppl`` command.
+    """
+
+    text: str
+    name: str
+    marginalize: bool
+    bound: object       # ppl.data.BoundData: arrays, sizes, coords and levels
+
+    @classmethod
+    def of(cls, model, bound) -> "PplSource":
+        """The source of a :class:`ppl.Model` bound to ``bound``."""
+        return cls(model.source.text, model.source.name, model.ir.marginalize, bound)
 
     def build(self):
-        from ..driver import build
+        from ..driver import build, compile_source
+        from ..errors import SourceFile
+        from ..semantics.checker import CheckOptions
 
-        return build(self.ir, self.bound).pm_model
+        ir_model = compile_source(SourceFile(self.name, self.text), CheckOptions(self.marginalize))
+        return build(ir_model, self.bound).pm_model
+
+
+@dataclass(frozen=True)
+class BuiltBy(ModelSource):
+    """A PyMC model made by an importable module-level function; each worker imports and calls it."""
+
+    function: Callable
+
+    def build(self):
+        return self.function()
+
+
+@dataclass(frozen=True, eq=False)
+class InProcess(ModelSource):
+    """A PyMC model object: it cannot be sent to workers, so its replications run in this process."""
+
+    pm_model: object
+    in_process_only = True
+
+    def build(self):
+        return self.pm_model
 
 
 def model_source(model):
-    """``(pm_model, source)``: the model to simulate from here, and how workers build their copy."""
+    """``(pm_model, source)``: the model to simulate from here, and how workers build their copy.
+
+    A PyMC model object is never serialized to workers (no pickle of models
+    or code): it runs in this process (:class:`InProcess`); pass
+    :class:`BuiltBy` or a :class:`PplSource` to spread the work.
+    """
     if model is None:
         return None, None
     if hasattr(model, "build") and not hasattr(model, "free_RVs"):
         return model.build(), model
-    return model, PickledModel.of(model)
+    return model, InProcess(model)
 
 
 def _dim_values(pm_model, name: str, shape: tuple[int, ...]):

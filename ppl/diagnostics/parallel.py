@@ -9,6 +9,14 @@ each worker compiles the model once however many replications it runs.
 Interrupting a run (Ctrl-C) keeps the outcomes already collected:
 :func:`run_tasks` returns them with ``interrupted=True``.  A replication
 whose fit raises is recorded as a failure and the run goes on.
+
+What travels to workers is data: model text and bound arrays
+(:class:`~.calibration.PplSource`), or a reference to an importable
+function (:class:`~.calibration.BuiltBy`), plus the simulated data of each
+replication.  The process pool and Dask move these with Python's standard
+serialization between processes of this same run; no model object or code
+is ever serialized, and nothing is read back from a file.  A PyMC model
+object (:class:`~.calibration.InProcess`) runs in this process.
 """
 
 from __future__ import annotations
@@ -18,37 +26,20 @@ import os
 import signal
 import threading
 import uuid
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from .fitters import FitOptions, make_fitter
 
-__all__ = ["Job", "Task", "Failure", "RunOutcome", "PickledModel", "run_tasks", "run_task", "new_token"]
-
-
-@dataclass(frozen=True, eq=False)
-class PickledModel:
-    """A PyMC model shipped to workers as cloudpickle bytes; each worker unpickles its own copy."""
-
-    payload: bytes
-
-    @classmethod
-    def of(cls, pm_model) -> "PickledModel":
-        import cloudpickle
-
-        return cls(cloudpickle.dumps(pm_model))
-
-    def build(self):
-        import cloudpickle
-
-        return cloudpickle.loads(self.payload)
+__all__ = ["Job", "Task", "Failure", "RunOutcome", "run_tasks", "run_task", "new_token"]
 
 
 @dataclass(frozen=True, eq=False)
 class Job:
     """What every replication shares: the model source, the engine, and the outcome function."""
 
-    model: Any                      # has .build() -> pm.Model, or None
+    model: Any                      # a calibration.ModelSource (.build() -> pm.Model), or None
     engine: Any                     # engine name or factory(pm_model, options) -> fitter
     options: FitOptions
     outcome: Callable               # outcome(fit, task) -> result object
@@ -184,6 +175,19 @@ def _dask(job, tasks, scheduler, progress, results, failures) -> None:
             client.close()
 
 
+def _placement(job: Job, workers, scheduler):
+    """Jobs whose model exists only in this process run here (nothing is pickled to workers)."""
+    if not getattr(job.model, "in_process_only", False):
+        return workers, scheduler
+    if scheduler is not None:
+        raise ValueError("a PyMC model object cannot be sent to Dask workers: pass "
+                         "ppl.diagnostics.calibration.BuiltBy(<module-level function>) or a ppl model")
+    if workers not in (None, 1):
+        warnings.warn("a PyMC model object runs its replications in this process; pass "
+                      "BuiltBy(<module-level function>) or a ppl model to use worker processes", stacklevel=3)
+    return 1, None
+
+
 def run_tasks(job: Job, tasks: Sequence[Task], *, workers: int | None = None, scheduler=None,
               progress: bool = True, description: str = "replications") -> RunOutcome:
     """Run every task; keep what finished if interrupted.
@@ -197,6 +201,7 @@ def run_tasks(job: Job, tasks: Sequence[Task], *, workers: int | None = None, sc
         A Dask scheduler address (``tcp://host:8786``) or client; replaces
         the local pool.
     """
+    workers, scheduler = _placement(job, workers, scheduler)
     results, failures = [], []
     bar = _Progress(len(tasks), description, progress)
     interrupted = False

@@ -12,6 +12,7 @@ import pytest
 from . import calib_models as cm
 from .calib_models import MODELS
 from ppl.diagnostics import sbc
+from ppl.diagnostics.calibration import BuiltBy
 from ppl.diagnostics.checks import Verdict
 from ppl.diagnostics.fitters import FitOptions
 from ppl.diagnostics.sbc import ranks_of, thin_step
@@ -53,17 +54,29 @@ def test_wrong_posteriors_fail(engine, pattern):
     assert pattern in result.parameters[0].pattern
 
 
+def test_a_pymc_model_object_is_never_sent_to_workers():
+    """No model object is pickled: a PyMC model runs here (with a warning), and Dask refuses it."""
+    kwargs = dict(reps=6, engine=cm.exact_normal, seed=5, progress=False)
+    serial = sbc(cm.normal_mean_model(), workers=1, **kwargs)
+    with pytest.warns(UserWarning, match="runs its replications in this process"):
+        here = sbc(cm.normal_mean_model(), workers=2, **kwargs)
+    np.testing.assert_array_equal(serial.ranks, here.ranks)
+    with pytest.raises(ValueError, match="cannot be sent to Dask"):
+        sbc(cm.normal_mean_model(), scheduler="tcp://127.0.0.1:1", **kwargs)
+
+
 def test_process_pool_and_dask_give_the_serial_result():
     from distributed import Client, LocalCluster
 
     kwargs = dict(reps=12, engine=cm.exact_normal, seed=5, progress=False)
+    source = BuiltBy(cm.normal_mean_model)
     serial = sbc(cm.normal_mean_model(), workers=1, **kwargs)
-    pooled = sbc(cm.normal_mean_model(), workers=2, **kwargs)
+    pooled = sbc(source, workers=2, **kwargs)
     np.testing.assert_array_equal(serial.ranks, pooled.ranks)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
         with Client(cluster) as client:
-            on_dask = sbc(cm.normal_mean_model(), scheduler=client, **kwargs)
-        by_address = sbc(cm.normal_mean_model(), scheduler=cluster.scheduler_address, **kwargs)
+            on_dask = sbc(source, scheduler=client, **kwargs)
+        by_address = sbc(source, scheduler=cluster.scheduler_address, **kwargs)
     np.testing.assert_array_equal(serial.ranks, on_dask.ranks)
     np.testing.assert_array_equal(serial.u, by_address.u)
 
@@ -86,7 +99,7 @@ def test_nuts_on_eight_schools_small():
     from ppl.diagnostics.calibration import PplSource
 
     model = ppl.load(MODELS / "eight_schools_noncentered.ppl")
-    source = PplSource(model.ir, model.bind())
+    source = PplSource.of(model, model.bind())
     result = sbc(source, reps=12, engine="pymc", options=FitOptions(draws=300, tune=300, chains=2), seed=4,
                  workers=1, progress=False)
     assert result.n_completed == 12 and not result.failures
@@ -102,7 +115,7 @@ def test_nuts_on_eight_schools_noncentered_passes():
     from ppl.diagnostics.calibration import PplSource
 
     model = ppl.load(MODELS / "eight_schools_noncentered.ppl")
-    result = sbc(PplSource(model.ir, model.bind()), reps=200, engine="nutpie",
+    result = sbc(PplSource.of(model, model.bind()), reps=200, engine="nutpie",
                  options=FitOptions(draws=1000, tune=1000, chains=2, target_accept=0.95), seed=2018, workers=2,
                  progress=False)
     print(render_text(result))
@@ -119,7 +132,7 @@ def test_nuts_on_a_wrong_model_fails():
     right = ppl.load(MODELS / "eight_schools_noncentered.ppl")
     text = (MODELS / "eight_schools_noncentered.ppl").read_text().replace("mu ~ Normal(0, 5)", "mu ~ Normal(5, 2)")
     wrong = ppl.compile(text, "wrong.ppl")
-    result = sbc(PplSource(right.ir, right.bind()), fit_model=PplSource(wrong.ir, right.bind()), reps=100,
+    result = sbc(PplSource.of(right, right.bind()), fit_model=PplSource.of(wrong, right.bind()), reps=100,
                  engine="nutpie", options=FitOptions(draws=500, tune=500, chains=2), seed=7, workers=2,
                  progress=False)
     print(render_text(result))

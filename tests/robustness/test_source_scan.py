@@ -36,10 +36,6 @@ ALLOWED = {
         "(ppl.semantics.signatures.DISTRIBUTIONS); unknown names never reach lowering",
     ("ppl/backend/marginal_draws.py", "getattr(pm, <computed>)"):
         "same as distributions.py: a distribution name the checker found in the signature registry",
-    ("ppl/diagnostics/parallel.py", "import cloudpickle"):
-        "KNOWN DEVIATION, to remove: SBC/VSBC ship a PyMC model that this same run built to its own worker "
-        "processes (pool or Dask); the bytes never come from a file or from user input. The fix is to ship the "
-        "model source and data and compile once per worker (see the issue notes)",
 }
 
 

@@ -158,7 +158,7 @@ def _source(state: _State, model_name: str):
     from ...diagnostics.calibration import PplSource
 
     model, bound, _ = state.models[model_name]
-    return model, PplSource(model.ir, bound)
+    return model, PplSource.of(model, bound)
 
 
 def _sbc(spec, study: Study, state: _State, index: int, progress: bool):
