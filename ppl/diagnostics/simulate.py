@@ -7,14 +7,16 @@ data set simulated from each, with the shapes of the model's current data.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
 from .labels import readonly
 from .model_data import observed_shared
+from .ordered import restrict_ordered
 
-__all__ = ["Simulation", "simulate_prior", "default_parameters"]
+__all__ = ["Simulation", "simulate_prior", "default_parameters", "prior_draws", "forward_draws"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,30 +41,36 @@ def default_parameters(pm_model) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _stacked(ds, names) -> dict[str, np.ndarray]:
-    out = {}
-    for name in names:
-        da = ds[name]
-        arr = np.asarray(da.transpose("chain", "draw", ...).values)
-        out[name] = readonly(arr.reshape(-1, *arr.shape[2:]))
-    return out
-
-
 def simulate_prior(pm_model, reps: int, seed: int | None = None, parameters=None) -> Simulation:
-    """``reps`` prior draws of ``parameters`` (default: all) and observed data simulated from each."""
+    """``reps`` prior draws of ``parameters`` (default: all) and observed data simulated from each.
+
+    Variables declared ``ordered`` are drawn from their prior restricted to
+    increasing vectors, which is what the model's density says (PyMC's
+    forward sampling alone ignores the constraint): see :mod:`.ordered`.
+    """
+    params = list(parameters or default_parameters(pm_model))
+    observed = list(observed_shared(pm_model))
+    draws = prior_draws(pm_model, params + observed, reps, seed)
+    return Simulation({k: readonly(draws[k]) for k in params}, {k: readonly(draws[k]) for k in observed})
+
+
+def prior_draws(pm_model, names: list[str], reps: int, seed=None) -> dict[str, np.ndarray]:
+    """``{name: array (reps, ...)}`` from the prior (ordered variables restricted), data included."""
+    return restrict_ordered(pm_model, functools.partial(forward_draws, pm_model), list(names), reps, seed)
+
+
+def forward_draws(pm_model, reps: int, seed, names: list[str]) -> dict[str, np.ndarray]:
+    """Plain forward draws (``pm.sample_prior_predictive``): ``{name: array (reps, ...)}``."""
     import logging
 
     import pymc as pm
 
-    params = list(parameters or default_parameters(pm_model))
-    observed = list(observed_shared(pm_model))
     logger = logging.getLogger("pymc")
     level = logger.level
     logger.setLevel(logging.WARNING)  # no "Sampling: [...]" line per study
     try:
-        prior = pm.sample_prior_predictive(draws=reps, model=pm_model, random_seed=seed,
-                                           var_names=params + observed)
+        prior = pm.sample_prior_predictive(draws=reps, model=pm_model, random_seed=seed, var_names=names,
+                                           return_inferencedata=False)
     finally:
         logger.setLevel(level)
-    return Simulation(_stacked(prior["prior"].to_dataset(), params),
-                      _stacked(prior["prior_predictive"].to_dataset(), observed))
+    return {k: np.asarray(prior[k]) for k in names}

@@ -56,14 +56,13 @@ def _stack(ds, names) -> dict[str, np.ndarray]:
 
 def prior_predictive_figure(pm_model, key: str, seed: int | None = None, sets: int = N_SETS) -> Figure | None:
     """ECDFs of data simulated from the prior against the observed data (``None`` without observations)."""
-    import pymc as pm
+    from ..diagnostics.simulate import prior_draws
 
     observed = observed_values(pm_model)
     if not observed:
         return None
-    prior = _quiet(pm.sample_prior_predictive, draws=sets, model=pm_model, random_seed=seed,
-                   var_names=list(observed))
-    return predictive_plot(observed, _stack(prior["prior_predictive"].to_dataset(), observed), "prior", key)
+    simulated = _quiet(prior_draws, pm_model, list(observed), sets, seed)
+    return predictive_plot(observed, {k: np.asarray(v, dtype=float) for k, v in simulated.items()}, "prior", key)
 
 
 def _thinned(result, sets: int):
