@@ -41,6 +41,7 @@ __all__ = [
     "float_array",
     "eight_schools_centered",
     "eight_schools_noncentered",
+    "ppca",
     "linear_regression",
     "logistic_regression",
     "radon_varying_intercept",
@@ -336,6 +337,21 @@ def capture_recapture(data: dict) -> pm.Model:
     return model
 
 
+def ppca(data: dict) -> pm.Model:
+    """Probabilistic PCA: ``z[obs, latent] ~ Normal(0, 1)``, ``x ~ Normal(z W + mu, sigma)``."""
+    x, n_obs, n_feature = _matrix(data, "x")
+    n_latent = 2
+    coords = {"obs": _index(n_obs), "feature": _index(n_feature), "latent": _index(n_latent)}
+    with pm.Model(coords=coords) as model:
+        W = pm.Normal("W", mu=0, sigma=2, dims=("latent", "feature"))
+        mu = pm.Normal("mu", mu=0, sigma=5, dims="feature")
+        sigma = pm.HalfNormal("sigma", sigma=1)
+        z = pm.Normal("z", mu=0, sigma=1, dims=("obs", "latent"))
+        x_mean = pm.Deterministic("x_mean", pt.dot(z, W) + mu, dims=("obs", "feature"))
+        pm.Normal("x", mu=x_mean, sigma=sigma, observed=x, dims=("obs", "feature"))
+    return model
+
+
 REFERENCES: dict[str, Callable[[dict], pm.Model]] = {
     "eight_schools_centered": eight_schools_centered,
     "eight_schools_noncentered": eight_schools_noncentered,
@@ -353,4 +369,5 @@ REFERENCES: dict[str, Callable[[dict], pm.Model]] = {
     "three_gaussians": three_gaussians,
     "zip_latent": zip_latent,
     "capture_recapture": capture_recapture,
+    "ppca": ppca,
 }
