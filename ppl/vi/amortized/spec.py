@@ -72,7 +72,9 @@ def resolve_spec(model: ir.Model, approximation, method: str, batch: bool, batch
     if batch_dim is not None and local_dim is not None and batch_dim != local_dim:
         raise _error(f"--batch-dim `{batch_dim}` is not the dim of the amortized variables (`{local_dim}`)")
     if batch:
-        dim = local_dim or batch_dim
+        from ..minibatch import resolve_batch_dim
+
+        dim = local_dim or resolve_batch_dim(model, batch_dim)
         for name, node in params.items():
             if dim is not None and dim in node.dims and kinds[name] != "amortized":
                 raise _error(f"`{name}` is a parameter along the minibatch dim `{dim}` but is not amortized",
