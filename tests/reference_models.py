@@ -42,6 +42,7 @@ __all__ = [
     "eight_schools_centered",
     "eight_schools_noncentered",
     "ppca",
+    "vae_digits",
     "linear_regression",
     "logistic_regression",
     "radon_varying_intercept",
@@ -352,6 +353,26 @@ def ppca(data: dict) -> pm.Model:
     return model
 
 
+def vae_digits(data: dict) -> pm.Model:
+    """A VAE's generative model: ``z ~ Normal(0, 1)``, ``x ~ Bernoulli(logit_p = tanh(z W1 + b1) W2 + b2)``.
+
+    ``label`` is data the model does not use, so it is not in the model."""
+    x = np.asarray(data["x"], dtype="int64")
+    n_obs, n_pixel = x.shape
+    n_latent, n_hidden = 2, 128
+    coords = {"obs": _index(n_obs), "pixel": _index(n_pixel), "latent": _index(n_latent), "hidden": _index(n_hidden)}
+    with pm.Model(coords=coords) as model:
+        z = pm.Normal("z", mu=0, sigma=1, dims=("obs", "latent"))
+        W1 = pm.Normal("W1", mu=0, sigma=1, dims=("latent", "hidden"))
+        b1 = pm.Normal("b1", mu=0, sigma=1, dims="hidden")
+        W2 = pm.Normal("W2", mu=0, sigma=1 / np.sqrt(n_hidden), dims=("hidden", "pixel"))
+        b2 = pm.Normal("b2", mu=0, sigma=1, dims="pixel")
+        logits = pt.dot(pt.tanh(pt.dot(z, W1) + b1), W2) + b2
+        pm.Deterministic("p", pm.math.sigmoid(logits), dims=("obs", "pixel"))
+        pm.Bernoulli("x", logit_p=logits, observed=x, dims=("obs", "pixel"))
+    return model
+
+
 REFERENCES: dict[str, Callable[[dict], pm.Model]] = {
     "eight_schools_centered": eight_schools_centered,
     "eight_schools_noncentered": eight_schools_noncentered,
@@ -370,4 +391,5 @@ REFERENCES: dict[str, Callable[[dict], pm.Model]] = {
     "zip_latent": zip_latent,
     "capture_recapture": capture_recapture,
     "ppca": ppca,
+    "vae_digits": vae_digits,
 }
