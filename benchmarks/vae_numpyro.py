@@ -176,21 +176,25 @@ def main() -> None:
     x_train, x_held = load("vae_digits.json"), load("vae_digits.heldout.json")
     epochs = args.steps * BATCH / len(x_train)
     rows, per_epoch = [], {}
-    for side in ("ppl", "numpyro"):
-        times, elbos = [], []
-        for r in range(args.repeats):
+    times, elbos = {"ppl": [], "numpyro": []}, {"ppl": [], "numpyro": []}
+    for r in range(args.repeats):  # the sides alternate, so a change of machine load hits both
+        for side in ("ppl", "numpyro"):
             out = run_ppl(args.steps, 1 + r) if side == "ppl" else run_numpyro(x_train, args.steps, 1 + r)
-            times.append(out[0])
-            elbos.append(heldout_elbo(out[1], out[2], x_held))
-        per_epoch[side] = median(times) / epochs
-        rows.append([side, args.steps, f"{epochs:.0f}", median(times), per_epoch[side] * 1000,
-                     float(np.median(elbos)), ", ".join(f"{e:.2f}" for e in elbos)])
-        print(rows[-1], flush=True)
+            times[side].append(out[0])
+            elbos[side].append(heldout_elbo(out[1], out[2], x_held))
+            print(side, r, out[0], elbos[side][-1], flush=True)
+    for side in ("ppl", "numpyro"):
+        per_epoch[side] = median(times[side]) / epochs
+        rows.append([side, args.steps, f"{epochs:.0f}", median(times[side]), per_epoch[side] * 1000,
+                     float(np.median(elbos[side])), ", ".join(f"{e:.2f}" for e in elbos[side]),
+                     ", ".join(f"{t:.2f}" for t in times[side])])
     ratio = per_epoch["ppl"] / per_epoch["numpyro"]
     header = ["", "steps", "epochs", "time (s, median)", "ms per epoch", "held-out ELBO per image (median)",
-              "each run"]
+              "ELBO of each run", "time of each run (s)"]
     body = (f"Same data, architecture and objective (see benchmarks/vae_numpyro.py); {args.repeats} run(s) per side; "
-            f"minibatch {BATCH}, Adam {LR}, compiled loops (compilation not timed), float64, one thread.\n\n"
+            f"minibatch {BATCH}, Adam {LR}, compiled loops (compilation not timed), float64, one thread; the sides "
+            f"alternate. Load average at start in the machine line: the machine is shared, times vary by up to 2x "
+            f"between runs.\n\n"
             + table(header, rows) + f"\n\n**ppl / NumPyro time per epoch: {ratio:.2f}x** (goal <= 1.5x).")
     print(body)
     if not args.no_write:

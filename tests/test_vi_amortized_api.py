@@ -69,6 +69,25 @@ def test_score_estimator_is_unbiased():
     assert np.median(score.var(0) / rep.var(0)) > 10  # and it is far noisier
 
 
+def test_the_loop_is_compiled_once():
+    """Several compiled calls per fit and several fits: one trace (a weakly typed state entry once
+    made every fit's second call compile again)."""
+    import jax
+
+    from ppl.vi.amortized.engine import compile_engine
+    from ppl.vi.amortized.spec import resolve_spec
+    from ppl.vi.config import VIConfig
+
+    model = ppl.load(MODELS / "eight_schools_noncentered.ppl")
+    config = VIConfig(approximation=(("mu", "point"),), window=50, windows_per_call=2, stop_early=False)
+    engine = compile_engine(model, model.bind(), config, resolve_spec(model.ir, config.approximation, "advi",
+                                                                          False, None))
+    for seed in (1, 2):
+        fit = engine.fit(jax.random.PRNGKey(seed), steps=400)
+        assert fit.steps == 400 and np.isfinite(fit.elbo).all()
+    assert engine.traces == 1
+
+
 def test_minibatch_fit_saves_and_reloads(tmp_path):
     """A minibatch fit with a ReLU encoder; the result file reloads to the same encoder, decodes, generates."""
     import xarray as xr

@@ -43,6 +43,7 @@ class Guide:
     data_axes: tuple[int | None, ...]
     hidden: tuple[int, ...]
     activation: str
+    segments: tuple[tuple[str, int, int], ...] = ()  # per layout variable: (part, offset in it, size)
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -90,8 +91,9 @@ class Guide:
                           for k, (name, _, shape) in zip(keys, self.locals)}
         return eps
 
-    def transform(self, params, eps, rows) -> dict:
-        """The parts of the draw of q made from the noise ``eps`` (differentiable in ``params``)."""
+    def transform(self, params, eps, rows, coded=None) -> dict:
+        """The parts of the draw of q made from the noise ``eps`` (differentiable in ``params``);
+        ``coded``: the encoder's output for ``rows`` if already computed."""
         import jax.numpy as jnp
 
         parts = {}
@@ -100,7 +102,7 @@ class Guide:
         if "fr" in eps:
             parts["fr"] = FULL_RANK.transform(params["fr"], eps["fr"])
         if self.locals:
-            coded = self.encode(params, rows)
+            coded = self.encode(params, rows) if coded is None else coded
             parts["loc"] = {name: mean + jnp.exp(log_sd) * eps["loc"][name] for name, (mean, log_sd) in coded.items()}
         return parts
 
@@ -109,19 +111,20 @@ class Guide:
         return self.transform(params, self.noise(params, key, rows.shape[0]), rows)
 
     def assemble(self, params, parts):
-        """The flat unconstrained vector of a draw (point values from ``params``)."""
+        """The flat unconstrained vector of a draw (point values from ``params``).
+
+        Each model variable is one contiguous slice of its part, so the flat vector is a
+        concatenation of static slices (no scatter: XLA's CPU scatter of thousands of
+        indices cost more than the model's log density)."""
         import jax.numpy as jnp
 
-        flat = jnp.zeros(self.size, jnp.float64)
-        for kind in ("mf", "fr"):
-            if kind in parts:
-                flat = flat.at[self.idx[kind]].set(parts[kind])
+        sources = {k: parts[k] for k in ("mf", "fr") if k in parts}
         if "point" in params:
-            flat = flat.at[self.idx["point"]].set(params["point"])
-        for name, start, shape in self.locals:
-            z = parts["loc"][name]
-            flat = flat.at[start:start + z.size].set(z.reshape(-1))
-        return flat
+            sources["point"] = params["point"]
+        for name, _, _ in self.locals:
+            sources[name] = parts["loc"][name].reshape(-1)
+        pieces = [sources[kind][offset:offset + size] for kind, offset, size in self.segments]
+        return jnp.concatenate(pieces) if pieces else jnp.zeros(0, jnp.float64)
 
     def log_q(self, params, parts, rows):
         """(global log q, per-row log q) at the random parts ``parts``."""
@@ -139,7 +142,13 @@ class Guide:
                 per_row = per_row + jnp.sum(-0.5 * u**2 - log_sd - 0.5 * _LOG_2PI, axis=1)
         return glob, per_row
 
-    def entropy(self, params, rows):
+    def draw_with_entropy(self, params, key, rows):
+        """A reparameterised draw and q's entropy (global, per row), the encoder run once."""
+        coded = self.encode(params, rows) if self.locals else None
+        parts = self.transform(params, self.noise(params, key, rows.shape[0]), rows, coded)
+        return parts, self.entropy(params, rows, coded)
+
+    def entropy(self, params, rows, coded=None):
         """(global entropy, per-row entropy) of q in closed form."""
         import jax.numpy as jnp
 
@@ -150,7 +159,8 @@ class Guide:
             glob = glob + FULL_RANK.entropy(params["fr"])
         per_row = jnp.zeros(rows.shape[0])
         if self.locals:
-            for mean, log_sd in self.encode(params, rows).values():
+            coded = self.encode(params, rows) if coded is None else coded
+            for mean, log_sd in coded.values():
                 per_row = per_row + jnp.sum(log_sd, axis=1) + 0.5 * mean.shape[1] * (1.0 + _LOG_2PI)
         return glob, per_row
 
@@ -163,26 +173,23 @@ class Guide:
         """The flat vector of the global parts' locations (means, point values); locals zero."""
         import jax.numpy as jnp
 
-        flat = jnp.zeros(self.size, jnp.float64)
-        for kind in ("mf", "fr"):
-            if kind in params:
-                flat = flat.at[self.idx[kind]].set(params[kind]["mu"])
-        if "point" in params:
-            flat = flat.at[self.idx["point"]].set(params["point"])
-        return flat
+        zeros = {name: jnp.zeros((shape[0], self.local_width(shape))) for name, _, shape in self.locals}
+        return self.at_location(params, {"loc": zeros} if zeros else {})
 
 
 def make_guide(objective, kinds: dict[str, str], hidden: tuple[int, ...], activation: str) -> Guide:
     """The guide of ``objective``'s layout with each model variable's kind (``kinds``, by variable name)."""
     idx = {"mf": [], "fr": [], "point": []}
-    locals_, start = [], 0
+    locals_, segments, start = [], [], 0
     short = {"meanfield": "mf", "fullrank": "fr", "point": "point"}
     for name, shape, n in zip(objective.layout.names, objective.layout.shapes, objective.layout.sizes):
         kind = kinds[objective.rv_of[name]]
         if kind == "amortized":
             locals_.append((name, start, tuple(shape)))
+            segments.append((name, 0, n))
         else:
+            segments.append((short[kind], len(idx[short[kind]]), n))
             idx[short[kind]].extend(range(start, start + n))
         start += n
     return Guide(objective.layout.size, {k: np.asarray(v, dtype=int) for k, v in idx.items()}, tuple(locals_),
-                 objective.encoder_inputs, objective.data_axes, tuple(hidden), activation)
+                 objective.encoder_inputs, objective.data_axes, tuple(hidden), activation, tuple(segments))

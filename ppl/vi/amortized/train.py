@@ -75,8 +75,7 @@ def make_loss(engine, estimator: str, grad_samples: int) -> Callable:
         return glob + scale * jnp.sum(per_row)
 
     def reparam(params, key, data, rows, baseline):
-        parts = guide.draw(params, key, rows)
-        h_glob, h_rows = guide.entropy(params, rows)
+        parts, (h_glob, h_rows) = guide.draw_with_entropy(params, key, rows)
         elbo = log_p(params, parts, data) + h_glob + scale * jnp.sum(h_rows)
         return -elbo, elbo
 
@@ -112,9 +111,9 @@ def init_state(engine, key) -> dict:
     zeros = jax.tree.map(jnp.zeros_like, params)
     return {"params": params, "opt": optax.scale_by_adam().init(params), "key": key,
             "step": jnp.zeros((), jnp.int32), "status": jnp.asarray(RUNNING, jnp.int32),
-            "bad_step": jnp.asarray(-1, jnp.int32), "baseline": jnp.asarray(jnp.nan),
+            "bad_step": jnp.asarray(-1, jnp.int32), "baseline": jnp.asarray(jnp.nan, jnp.float64),
             "lr": jnp.asarray(engine.config.learning_rate, jnp.float64), "sum": zeros, "avg": params,
-            "prev_elbo": jnp.asarray(jnp.nan), "prev_se": jnp.zeros(()), "n_flat": jnp.zeros((), jnp.int32)}
+            "prev_elbo": jnp.asarray(jnp.nan, jnp.float64), "prev_se": jnp.zeros((), jnp.float64), "n_flat": jnp.zeros((), jnp.int32)}
 
 
 def _all_finite(tree):
