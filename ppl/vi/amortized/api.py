@@ -81,7 +81,7 @@ class Amortized:
         if data is None:
             return self.engine.data
         bound = self.engine.model.bind(data)
-        return full_data(self.engine.objective, bound.values, 0, None)
+        return full_data(self.engine.objective, bound.values)
 
     def _shape(self, var: str) -> tuple[int, ...]:
         return next(shape for name, _, shape in self.engine.guide.locals if name == var)[1:]

@@ -129,7 +129,7 @@ def _to_fit(state, elbos, records) -> GuideFit:
                     diverged_step=bad if bad >= 0 else None, last_params=last)
 
 
-def full_data(objective, values: dict, rows: int, dim: str | None) -> tuple[np.ndarray, ...]:
+def full_data(objective, values: dict) -> tuple[np.ndarray, ...]:
     """The data inputs over all rows, in the objective's order and dtypes."""
     out = []
     for name, ref in zip(objective.data_names, objective.data_values):
@@ -154,7 +154,7 @@ def compile_engine(model, bound, config, spec: Spec, seed: int = 0) -> Engine:
     data_dims = {d.name: d.dims for d in model.ir.data}
     objective = build_row_objective(pm_model, data_dims, dim, spec.names("amortized"), seed)
     guide = make_guide(objective, spec.kinds, tuple(config.encoder), config.activation)
-    data = full_data(objective, bound.values, bound.sizes.get(dim, 1) if dim else 1, dim)
+    data = full_data(objective, bound.values)
     batch = Batch(dim, int(bound.sizes[dim]), objective.rows, objective.data_axes) if minibatch else None
     if guide.locals:
         shift, scale = standardizer(np.asarray(encoder_rows(data, objective.encoder_inputs, objective.data_axes)))
