@@ -214,6 +214,28 @@ def zip_latent(rng: np.random.Generator) -> Simulated:
     return {"y": y}, {"psi": psi, "mu": mu}
 
 
+def ppca(rng: np.random.Generator) -> Simulated:
+    """Probabilistic PCA: 500 rows of 5 features from 2 latent dims, x = z W + mu + Normal(0, 0.5).
+
+    W's rows are orthogonal (scales 3 and 1.5 times random orthonormal rows), so
+    W W^T is diagonal and so is the exact posterior covariance of each z_n,
+    sigma^2 (W W^T + sigma^2 I)^-1: a mean-field (diagonal) encoder can match it
+    exactly.  (Any W is a rotation of such a one: the likelihood is the same.)
+    No truth file: W is identified only up to a rotation of the latent space,
+    so a recovery check of it would be wrong.  The values are returned (tests of
+    amortized VI read them through :func:`simulate`)."""
+    n_obs, n_feature, n_latent = 500, 5, 2
+    rows, _ = np.linalg.qr(rng.normal(size=(n_feature, n_latent)))
+    W = np.array([3.0, 1.5])[:, None] * rows.T
+    mu = rng.uniform(-2.0, 2.0, n_feature)
+    sigma = 0.5
+    z = rng.normal(0.0, 1.0, (n_obs, n_latent))
+    x = z @ W + mu + rng.normal(0.0, sigma, (n_obs, n_feature))
+    return {"x": _round(x)}, {"W": W, "mu": mu, "sigma": sigma}
+
+
+NO_TRUTH_FILE = frozenset({"ppca"})  # simulated, but no parameter is identified for a recovery check
+
 SIMULATORS: dict[str, Callable[[np.random.Generator], Simulated]] = {
     "linear_regression": linear_regression,
     "logistic_regression": logistic_regression,
@@ -226,6 +248,7 @@ SIMULATORS: dict[str, Callable[[np.random.Generator], Simulated]] = {
     "linear_regression_predict": linear_regression_predict,
     "three_gaussians": three_gaussians,
     "zip_latent": zip_latent,
+    "ppca": ppca,
 }
 
 
@@ -261,6 +284,9 @@ def main() -> None:
     for name in SIMULATORS:
         data, truth = simulate(name)
         write_json(MODELS_DIR / f"{name}.json", data)
+        if name in NO_TRUTH_FILE:
+            print(f"wrote {name}.json")
+            continue
         write_json(MODELS_DIR / f"{name}.truth.json", truth)
         print(f"wrote {name}.json and {name}.truth.json")
 

@@ -133,12 +133,20 @@ class Model:
         ``batch_size`` subsamples the rows of ``batch_dim`` (minibatch ADVI).
         Further options (``window``, ``patience``, ``tol_elbo``, ``tol_params``,
         ``grad_samples``, ``stop_early``, ...) are the fields of
-        :class:`ppl.vi.VIConfig`.  Returns a DataTree: draws from q in
+        :class:`ppl.vi.VIConfig`; among them ``approximation`` (per variable:
+        ``meanfield``, ``fullrank``, ``point`` or ``amortized``, a mapping or
+        ``"z=amortized,W=point"``), ``encoder`` (hidden sizes), ``activation`` and
+        ``estimator`` (``reparam`` or ``score``) (see docs/vae.md).  Returns a DataTree: draws from q in
         ``posterior``, ``log_p``/``log_q`` in ``sample_stats``, the optimisation
         in ``vi`` (see docs/inference.md).
         """
         from .vi import VIConfig, fit
+        from .vi.config import normalize_approximation
 
+        if "approximation" in options:
+            options["approximation"] = normalize_approximation(options["approximation"])
+        if "encoder" in options:
+            options["encoder"] = tuple(options["encoder"])
         config = VIConfig(method=method, batch_size=batch_size, batch_dim=batch_dim, steps=steps,
                           learning_rate=learning_rate, draws=draws, seed=seed, progressbar=progressbar, **options)
         return fit(self, self.bind(data), config)

@@ -41,6 +41,8 @@ __all__ = [
     "float_array",
     "eight_schools_centered",
     "eight_schools_noncentered",
+    "ppca",
+    "vae_digits",
     "linear_regression",
     "logistic_regression",
     "radon_varying_intercept",
@@ -336,6 +338,41 @@ def capture_recapture(data: dict) -> pm.Model:
     return model
 
 
+def ppca(data: dict) -> pm.Model:
+    """Probabilistic PCA: ``z[obs, latent] ~ Normal(0, 1)``, ``x ~ Normal(z W + mu, sigma)``."""
+    x, n_obs, n_feature = _matrix(data, "x")
+    n_latent = 2
+    coords = {"obs": _index(n_obs), "feature": _index(n_feature), "latent": _index(n_latent)}
+    with pm.Model(coords=coords) as model:
+        W = pm.Normal("W", mu=0, sigma=2, dims=("latent", "feature"))
+        mu = pm.Normal("mu", mu=0, sigma=5, dims="feature")
+        sigma = pm.HalfNormal("sigma", sigma=1)
+        z = pm.Normal("z", mu=0, sigma=1, dims=("obs", "latent"))
+        x_mean = pm.Deterministic("x_mean", pt.dot(z, W) + mu, dims=("obs", "feature"))
+        pm.Normal("x", mu=x_mean, sigma=sigma, observed=x, dims=("obs", "feature"))
+    return model
+
+
+def vae_digits(data: dict) -> pm.Model:
+    """A VAE's generative model: ``z ~ Normal(0, 1)``, ``x ~ Bernoulli(logit_p = tanh(z W1 + b1) W2 + b2)``.
+
+    ``label`` is data the model does not use, so it is not in the model."""
+    x = np.asarray(data["x"], dtype="int64")
+    n_obs, n_pixel = x.shape
+    n_latent, n_hidden = 2, 128
+    coords = {"obs": _index(n_obs), "pixel": _index(n_pixel), "latent": _index(n_latent), "hidden": _index(n_hidden)}
+    with pm.Model(coords=coords) as model:
+        z = pm.Normal("z", mu=0, sigma=1, dims=("obs", "latent"))
+        W1 = pm.Normal("W1", mu=0, sigma=1, dims=("latent", "hidden"))
+        b1 = pm.Normal("b1", mu=0, sigma=1, dims="hidden")
+        W2 = pm.Normal("W2", mu=0, sigma=1 / np.sqrt(n_hidden), dims=("hidden", "pixel"))
+        b2 = pm.Normal("b2", mu=0, sigma=1, dims="pixel")
+        logits = pt.dot(pt.tanh(pt.dot(z, W1) + b1), W2) + b2
+        pm.Deterministic("p", pm.math.sigmoid(logits), dims=("obs", "pixel"))
+        pm.Bernoulli("x", logit_p=logits, observed=x, dims=("obs", "pixel"))
+    return model
+
+
 REFERENCES: dict[str, Callable[[dict], pm.Model]] = {
     "eight_schools_centered": eight_schools_centered,
     "eight_schools_noncentered": eight_schools_noncentered,
@@ -353,4 +390,6 @@ REFERENCES: dict[str, Callable[[dict], pm.Model]] = {
     "three_gaussians": three_gaussians,
     "zip_latent": zip_latent,
     "capture_recapture": capture_recapture,
+    "ppca": ppca,
+    "vae_digits": vae_digits,
 }

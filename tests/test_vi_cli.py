@@ -42,3 +42,15 @@ def test_unconverged_fit_warns(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "stopped at the step limit" in proc.stdout
     assert "did not converge in 200 steps" in proc.stderr
+
+
+def test_fit_amortizing_a_global_is_a_located_error():
+    proc = run("fit", MODELS / "ppca.ppl", "--approximation", "W=amortized", "--quiet")
+    assert proc.returncode == 2
+    assert "ppca.ppl:" in proc.stderr and "`W` cannot be amortized" in proc.stderr and "^" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_fit_bad_encoder_option_is_an_error():
+    proc = run("fit", MODELS / "ppca.ppl", "--approximation", "z=amortized", "--encoder", "a,b", "--quiet")
+    assert proc.returncode == 2 and "--encoder must be integers" in proc.stderr

@@ -25,7 +25,33 @@ def add_arguments(r) -> None:
     r.add_argument("--seed", type=int, default=None)
     r.add_argument("--out", help="write the result to FILE.nc (NetCDF) or FILE.zarr")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.add_argument("--approximation", default=None,
+                   help="per variable: NAME=meanfield|fullrank|point|amortized, comma-separated (docs/vae.md)")
+    r.add_argument("--encoder", default=None, help="hidden layer sizes of the encoder of amortized variables, "
+                   "comma-separated (default 64; empty: linear)")
+    r.add_argument("--activation", default="tanh", help="the encoder's activation (tanh, relu, softplus, elu, sigmoid)")
+    r.add_argument("--estimator", default="reparam", help="gradient estimator: reparam (default) or score")
     r.add_argument("--no-marginalize", action="store_true", help="keep discrete latents as discrete variables")
+
+
+def _guide_options(args) -> dict:
+    """The options of guide-based VI that were given (none: plain ADVI)."""
+    from ..errors import Diagnostic, PplError
+
+    options = {}
+    if args.approximation is not None:
+        options["approximation"] = args.approximation
+    if args.encoder is not None:
+        try:
+            options["encoder"] = tuple(int(h) for h in args.encoder.split(",") if h.strip())
+        except ValueError:
+            raise PplError(Diagnostic("E-option", f"--encoder must be integers separated by commas, got "
+                                      f"`{args.encoder}`", hint="e.g. --encoder 128,64")) from None
+    if args.activation != "tanh":
+        options["activation"] = args.activation
+    if args.estimator != "reparam":
+        options["estimator"] = args.estimator
+    return options
 
 
 def run(args) -> int:
@@ -37,7 +63,7 @@ def run(args) -> int:
     model = load_model(args.model, marginalize=not args.no_marginalize)
     result = model.fit(args.data, method=args.method, batch_size=args.batch_size, batch_dim=args.batch_dim,
                        steps=args.steps, learning_rate=args.learning_rate, draws=args.draws, seed=args.seed,
-                       progressbar=not args.quiet, stop_early=not args.no_early_stop)
+                       progressbar=not args.quiet, stop_early=not args.no_early_stop, **_guide_options(args))
     print(format_fit(result))
     for line in fit_warnings(result):
         print(line, file=sys.stderr)

@@ -10,4 +10,13 @@ from .config import METHODS, VIConfig, check_config
 from .program import Draws, VIFit, VIProgram
 from .run import compile_program, fit
 
-__all__ = ["VIConfig", "METHODS", "check_config", "VIProgram", "VIFit", "Draws", "compile_program", "fit"]
+
+def load_amortized(source):
+    """The fitted encoder/decoder of an amortized fit (a result tree or file); see :mod:`ppl.vi.amortized`."""
+    from .amortized import load_amortized as _load
+
+    return _load(source)
+
+
+__all__ = ["VIConfig", "METHODS", "check_config", "VIProgram", "VIFit", "Draws", "compile_program", "fit",
+           "load_amortized"]

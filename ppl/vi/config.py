@@ -10,10 +10,14 @@ from dataclasses import asdict, dataclass
 
 from ..errors import Diagnostic, PplError
 
-__all__ = ["VIConfig", "METHODS", "GRADIENTS", "check_config"]
+__all__ = ["VIConfig", "METHODS", "GRADIENTS", "KINDS", "ESTIMATORS", "ACTIVATIONS", "check_config",
+           "uses_guide_engine", "normalize_approximation"]
 
 METHODS = ("advi", "fullrank")
 GRADIENTS = ("auto", "jax", "pytensor")
+KINDS = ("meanfield", "fullrank", "point", "amortized")  # per-variable approximations (ppl.vi.amortized)
+ESTIMATORS = ("reparam", "score")
+ACTIVATIONS = ("tanh", "relu", "softplus", "elu", "sigmoid")
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,16 @@ class VIConfig:
         JAX's unless it is not finite near the start of q (a summed-out
         latent's impossible branch), then PyTensor's.
     seed : the random seed (``None``: fresh entropy, recorded in the result).
+    approximation : per-variable approximations, ``((name, kind), ...)`` with kind
+        ``meanfield``, ``fullrank``, ``point`` or ``amortized`` (an encoder network
+        q(z_n | x_n) for a local latent whose first dim is the observation dim);
+        variables not named get ``method``'s family.  Given (or with
+        ``estimator="score"``), the fit runs in :mod:`ppl.vi.amortized`.
+    encoder : hidden layer sizes of the encoder MLP of amortized variables.
+    activation : the encoder's activation (``tanh``, ``relu``, ``softplus``, ``elu``, ``sigmoid``).
+    estimator : ``reparam`` (reparameterization gradient) or ``score`` (the
+        score-function / REINFORCE estimator).
+    baseline : subtract a running mean of the ELBO in the score-function estimator.
     """
 
     method: str = "advi"
@@ -71,6 +85,11 @@ class VIConfig:
     gradient: str = "auto"
     seed: int | None = None
     progressbar: bool = True
+    approximation: tuple[tuple[str, str], ...] | None = None
+    encoder: tuple[int, ...] = (64,)
+    activation: str = "tanh"
+    estimator: str = "reparam"
+    baseline: bool = True
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -90,6 +109,15 @@ def check_config(config: VIConfig) -> None:
         raise _option_error(f"unknown VI method `{config.method}`", f"methods: {', '.join(METHODS)}")
     if config.gradient not in GRADIENTS:
         raise _option_error(f"unknown gradient `{config.gradient}`", f"gradients: {', '.join(GRADIENTS)}")
+    if config.estimator not in ESTIMATORS:
+        raise _option_error(f"unknown gradient estimator `{config.estimator}`", f"estimators: {', '.join(ESTIMATORS)}")
+    if config.activation not in ACTIVATIONS:
+        raise _option_error(f"unknown activation `{config.activation}`", f"activations: {', '.join(ACTIVATIONS)}")
+    if not all(isinstance(h, int) and not isinstance(h, bool) and h >= 1 for h in config.encoder):
+        raise _option_error("encoder layer sizes must be integers >= 1", f"got {config.encoder!r}")
+    for name, kind in config.approximation or ():
+        if kind not in KINDS:
+            raise _option_error(f"unknown approximation `{kind}` for `{name}`", f"approximations: {', '.join(KINDS)}")
     for name in _POSITIVE_INTS:
         value = getattr(config, name)
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -102,3 +130,25 @@ def check_config(config: VIConfig) -> None:
         raise _option_error("lr_decay must be in (0, 1]", f"got {config.lr_decay!r}")
     if config.batch_size is not None and (not isinstance(config.batch_size, int) or config.batch_size < 1):
         raise _option_error("--batch-size must be an integer >= 1", f"got {config.batch_size!r}")
+
+
+def uses_guide_engine(config: VIConfig) -> bool:
+    """Whether the fit runs in :mod:`ppl.vi.amortized` (per-variable approximations or the
+    score-function estimator) rather than the ADVI loop of :mod:`ppl.vi.optimize`."""
+    return config.approximation is not None or config.estimator != "reparam"
+
+
+def normalize_approximation(approximation) -> tuple[tuple[str, str], ...] | None:
+    """``{"z": "amortized"}`` or ``[("z", "amortized")]`` or ``"z=amortized,W=point"`` as sorted pairs."""
+    if approximation is None:
+        return None
+    if isinstance(approximation, str):
+        pairs = []
+        for part in filter(None, (p.strip() for p in approximation.split(","))):
+            name, sep, kind = part.partition("=")
+            if not sep:
+                raise _option_error(f"approximation `{part}` is not NAME=KIND", "e.g. --approximation z=amortized,W=point")
+            pairs.append((name.strip(), kind.strip()))
+        approximation = pairs
+    items = approximation.items() if isinstance(approximation, dict) else approximation
+    return tuple(sorted((str(k), str(v)) for k, v in items))

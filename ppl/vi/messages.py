@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..errors import NO_SPAN, Diagnostic, Span, did_you_mean
 
-__all__ = ["diverged", "not_converged", "discrete_parameter", "no_parameters", "refit_missing_data", "refit_shape", "unknown_batch_dim", "ambiguous_batch_dim",
+__all__ = ["diverged", "not_converged", "not_converged_elbo", "discrete_parameter", "no_parameters", "refit_missing_data", "refit_shape", "unknown_batch_dim", "ambiguous_batch_dim",
            "batch_dim_not_observed", "local_parameter", "batched_missing", "batched_potential",
            "derived_batch_dim"]
 
@@ -28,6 +28,14 @@ def not_converged(steps: int, last_change: float, lr: float) -> Diagnostic:
                       f"the variational fit did not converge in {steps} steps (last window: q moved by "
                       f"{last_change:.3g} posterior sds; learning rate {lr:.3g})", NO_SPAN,
                       "run more --steps, or lower --learning-rate; the draws come from the last iterate average",
+                      severity="warning")
+
+
+def not_converged_elbo(steps: int, lr: float) -> Diagnostic:
+    return Diagnostic("W-vi-not-converged",
+                      f"the variational fit did not converge in {steps} steps (the ELBO was still changing; "
+                      f"learning rate {lr:.3g})", NO_SPAN,
+                      "run more --steps, or lower --learning-rate; the answer is the last window's average",
                       severity="warning")
 
 

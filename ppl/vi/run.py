@@ -16,7 +16,7 @@ from .. import driver
 from ..data.bind import BoundData
 from ..errors import NO_SPAN, PplError
 from . import messages as msg
-from .config import VIConfig, check_config
+from .config import VIConfig, check_config, uses_guide_engine
 from .minibatch import batch_bound, check_minibatch, resolve_batch_dim
 
 __all__ = ["compile_program", "fit", "resolve_seed"]
@@ -88,7 +88,10 @@ def _generated(model, bound: BoundData, result, seed: int, progressbar: bool):
 
 def _warnings(fit, lowered_warnings) -> list[str]:
     out = [w.render() for w in lowered_warnings]
-    if fit.stop_reason == "max_steps":
+    if fit.stop_reason == "max_steps" and "param_change" not in fit.windows:
+        lr = fit.windows.get("lr", np.array([np.nan]))
+        out.append(msg.not_converged_elbo(fit.steps, float(lr[-1]) if lr.size else np.nan).render())
+    elif fit.stop_reason == "max_steps":
         moved = fit.windows.get("param_change", np.array([np.nan]))
         lr = fit.windows.get("lr", np.array([np.nan]))
         out.append(msg.not_converged(fit.steps, float(moved[-1]) if moved.size else np.nan,
@@ -131,6 +134,11 @@ def fit(model, bound: BoundData, config: VIConfig):
     lowered = driver.build(model.ir, bound)
     if not lowered.pm_model.free_RVs and not lowered.pm_model.observed_RVs:
         result, vifit, warns = _prior_only(model, bound, config, seed), None, []
+    elif uses_guide_engine(config):
+        from .amortized import fit_guide
+
+        result, _, vifit = fit_guide(model, bound, config, seed)
+        warns = lowered.warnings
     else:
         result, vifit = _run(model, bound, config, seed, lowered.pm_model)
         warns = lowered.warnings

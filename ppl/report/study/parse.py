@@ -39,7 +39,10 @@ SCHEMAS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
     "run": {"name": ((str,), True), "model": ((str,), True), "method": ((str,), False), "engine": ((str,), False),
             "draws": ((int,), False), "tune": ((int,), False), "chains": ((int,), False),
             "target_accept": ((float, int), False), "steps": ((int,), False),
-            "learning_rate": ((float, int), False), "seed": ((int,), False)},
+            "learning_rate": ((float, int), False), "seed": ((int,), False),
+            "approximation": ((str,), False), "encoder": ((list,), False), "activation": ((str,), False),
+            "estimator": ((str,), False), "batch_size": ((int,), False), "stop_early": ((bool,), False),
+            "window": ((int,), False), "heldout": ((str,), False)},
     "checks": {"convergence": ((bool,), False), "khat": ((bool,), False), "loo": ((bool,), False),
                "ppc": ((bool,), False), "sbc": ((list,), False), "vsbc": ((list,), False),
                "compare": ((list,), False)},
@@ -155,8 +158,19 @@ def _run(ctx: _Ctx, index: int, table: dict, models: dict) -> RunSpec:
         raise ctx.fail(M.bad_value(ctx.span(path + ("target_accept",), 13), _where(path + ("target_accept",)),
                                    "must be between 0 and 1", f"got {ta}"))
     known = {k: table[k] for k in ("draws", "tune", "chains", "steps", "seed") if k in table}
+    options = tuple((k, tuple(table[k]) if k == "encoder" else table[k]) for k in _GUIDE_KEYS if k in table)
+    if options and method not in VI_METHODS:
+        key = options[0][0]
+        raise ctx.fail(M.bad_value(ctx.span(path + (key,), len(key)), _where(path + (key,)),
+                                   f"`{key}` is an option of VI runs", "set method = \"advi\""))
+    if "heldout" in table:
+        options = tuple((k, _file(ctx, path + ("heldout",), v) if k == "heldout" else v) for k, v in options)
     return RunSpec(table["name"], table["model"], method, engine, target_accept=float(ta),
-                   learning_rate=float(table.get("learning_rate", 0.05)), **known)
+                   learning_rate=float(table.get("learning_rate", 0.05)), options=options, **known)
+
+
+# VI options of guide-based fits (ppl.vi.amortized), passed to Model.fit; `heldout` is a data file for IWAE
+_GUIDE_KEYS = ("approximation", "encoder", "activation", "estimator", "batch_size", "stop_early", "window", "heldout")
 
 
 def _as_table(ctx: _Ctx, path: tuple, value) -> dict:

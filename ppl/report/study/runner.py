@@ -85,6 +85,7 @@ def _safe(name: str) -> str:
 def _settings(run: RunSpec, seed) -> tuple[tuple[str, str], ...]:
     if run.is_vi:
         pairs = [("draws from q", run.n_draws), ("max steps", run.steps), ("learning rate", run.learning_rate)]
+        pairs += [(k.replace("_", " "), Path(v).name if k == "heldout" else v) for k, v in run.options]
     else:
         pairs = [("chains", run.chains), ("draws", run.n_draws), ("tune", run.tune),
                  ("target_accept", run.target_accept)]
@@ -116,11 +117,19 @@ def _vi(run: RunSpec, study: Study, state: _State, seed, progress: bool):
     if not ok:
         return UnavailableSection(run.name, why, UNAVAILABLE_HINT), None
     start = time.perf_counter()
+    options = {k: v for k, v in run.options if k != "heldout"}
     result = model.fit(data, method=run.method, draws=run.n_draws, steps=run.steps,
-                       learning_rate=run.learning_rate, seed=seed, progressbar=progress)
+                       learning_rate=run.learning_rate, seed=seed, progressbar=progress, **options)
     seconds = time.perf_counter() - start
-    info = RunInfo(run.name, run.model, run.method, "ppl.vi (ADVI)", _settings(run, seed), seconds)
-    section, loo, khat = vi_section(result, info, _ppc(model, data, result, run, study, seed))
+    engine = "ppl.vi (amortized)" if options else "ppl.vi (ADVI)"
+    info = RunInfo(run.name, run.model, run.method, engine, _settings(run, seed), seconds)
+    extra = _ppc(model, data, result, run, study, seed) if not options else ()
+    section, loo, khat = vi_section(result, info, extra)
+    if "vi_encoder" in result.children:
+        from ..plots_amortized import amortized_extras
+
+        figures, notes = amortized_extras(result, dict(run.options).get("heldout"), _safe(run.name), seed or 0)
+        section = replace(section, figures=section.figures + figures, notes=section.notes + notes)
     if study.checks.khat:
         state.khats.append((run.name, khat, section.checks[0].threshold.fail))
     return _apply_flags(section, study, "khat"), loo

@@ -29,7 +29,10 @@ class RunSpec:
     """One inference run of a model: MCMC (``nuts``, ``hmc``, ``metropolis``) or VI (``advi``, ``fullrank``).
 
     ``draws`` are draws per chain for MCMC and draws from q for VI (k-hat
-    needs 10^4 or more); ``steps`` and ``learning_rate`` are VI options.
+    needs 10^4 or more); ``steps`` and ``learning_rate`` are VI options, and
+    ``options`` the options of guide-based VI (``approximation``, ``encoder``,
+    ``activation``, ``estimator``, ``batch_size``, ``stop_early``, ``window``;
+    ``heldout``: a data file on which an amortized fit's IWAE is reported).
     """
 
     name: str
@@ -43,6 +46,7 @@ class RunSpec:
     steps: int = 20_000
     learning_rate: float = 0.05
     seed: int | None = None
+    options: tuple[tuple[str, object], ...] = ()  # guide-based VI options (approximation, encoder, ...)
 
     @property
     def is_vi(self) -> bool:

@@ -1,0 +1,163 @@
+"""One model compiled for guide-based VI: compile, fit, and the fitted state.
+
+:func:`compile_engine` builds the model on the rows one step sees (all rows,
+or ``batch_size`` rows of the amortized variables' dim for a minibatch),
+splits its log density per row (:mod:`.terms`), lays out q
+(:mod:`.guide`) and compiles the optimisation loop (:mod:`.train`).
+:meth:`Engine.fit` runs it and returns a :class:`GuideFit`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from ... import driver
+from ..convergence import DIVERGED, RUNNING, STOP_REASONS
+from ..minibatch import batch_bound
+from ..objective import Batch
+from ..optimize import shuffle_rows
+from .encoder import encoder_rows, standardizer
+from .guide import make_guide
+from .spec import Spec
+
+__all__ = ["Engine", "GuideFit", "compile_engine"]
+
+
+@dataclass(frozen=True)
+class GuideFit:
+    """q's parameters (the last window's average), the per-step ELBO, the per-window record
+    (``elbo``, ``elbo_se``, ``lr``, ``flat``) and why the optimisation stopped."""
+
+    params: dict
+    stop_reason: str
+    steps: int
+    elbo: np.ndarray
+    windows: dict[str, np.ndarray]
+    diverged_step: int | None = None
+    last_params: dict = field(default_factory=dict)
+
+    @property
+    def converged(self) -> bool:
+        return self.stop_reason == "converged"
+
+
+@dataclass(eq=False)
+class Engine:
+    """The compiled pieces of one guide-based fit (see the module docstring)."""
+
+    model: object
+    spec: Spec
+    config: object
+    objective: object
+    guide: object
+    pm_model: object
+    data: tuple          # the full data, one array per data input
+    batch: Batch | None
+    shift: np.ndarray
+    scale: np.ndarray
+    traces: int = 0
+    _chunk: Callable | None = None
+    _init: Callable | None = None
+    cache: dict = field(default_factory=dict)
+
+    @property
+    def n_in(self) -> int:
+        return int(self.shift.size)
+
+    @property
+    def row_scale(self) -> float:
+        return 1.0 if self.batch is None else self.batch.scale
+
+    @property
+    def total_rows(self) -> int:
+        return self.objective.rows if self.batch is None else self.batch.total
+
+    def compile_loop(self) -> None:
+        import jax
+
+        from .train import init_state, make_chunk
+
+        self._chunk = jax.jit(make_chunk(self, on_trace=self._count))
+        self._init = jax.jit(lambda key: init_state(self, key))
+
+    def _count(self) -> None:
+        self.traces += 1
+
+    def fit(self, key, steps: int | None = None, progress: Callable | None = None) -> GuideFit:
+        """Optimise q from a fresh start (``key``); ``steps`` overrides the step limit."""
+        import jax
+
+        if self._chunk is None:
+            self.compile_loop()
+        seed = int(np.asarray(jax.random.key_data(key)).ravel()[-1])
+        data = tuple(jax.numpy.asarray(x) for x in shuffle_rows(self.batch, self.data, seed))
+        state = self._init(key)
+        window = self.config.window
+        limit = math.ceil((steps or self.config.steps) / window) * window
+        elbos, records = [], []
+        while True:
+            state, elbo, record = jax.device_get(self._chunk(state, data, limit))
+            elbos.append(elbo)
+            records.append(record)
+            done = int(state["status"]) != RUNNING or int(state["step"]) >= limit
+            if progress is not None:
+                ran = np.flatnonzero(np.asarray(record["ran"]))
+                last = {k: np.asarray(v)[ran[-1] if ran.size else 0] for k, v in record.items()}
+                progress(int(state["step"]), limit, last, done)
+            if done:
+                return _to_fit(state, elbos, records)
+
+
+def _to_fit(state, elbos, records) -> GuideFit:
+    status, bad = int(state["status"]), int(state["bad_step"])
+    steps = bad if status == DIVERGED else int(state["step"])
+    elbo = np.concatenate([np.asarray(e) for e in elbos])
+    elbo = elbo[:steps + 1] if status == DIVERGED else elbo[:steps]
+    ran = np.concatenate([np.asarray(r["ran"]) for r in records])
+    if status == DIVERGED:
+        ran[np.flatnonzero(ran)[-1:]] = False
+    windows = {k: np.concatenate([np.asarray(r[k]) for r in records])[ran] for k in records[0] if k != "ran"}
+    import jax
+
+    params = jax.tree.map(np.asarray, state["avg"])
+    last = jax.tree.map(np.asarray, state["params"])
+    return GuideFit(params, STOP_REASONS[status], steps, elbo, windows,
+                    diverged_step=bad if bad >= 0 else None, last_params=last)
+
+
+def full_data(objective, values: dict) -> tuple[np.ndarray, ...]:
+    """The data inputs over all rows, in the objective's order and dtypes."""
+    out = []
+    for name, ref in zip(objective.data_names, objective.data_values):
+        out.append(np.asarray(values[name]).astype(ref.dtype, copy=False))
+    return tuple(out)
+
+
+def compile_engine(model, bound, config, spec: Spec, seed: int = 0) -> Engine:
+    """Build and compile ``model`` on ``bound`` for the approximation ``spec``."""
+    from ..run import _check_continuous
+    from .terms import build_row_objective
+
+    dim = spec.local_dim
+    if dim is None and config.batch_size is not None:
+        from ..minibatch import resolve_batch_dim
+
+        dim = resolve_batch_dim(model.ir, config.batch_dim)
+    minibatch = dim is not None and config.batch_size is not None and config.batch_size < bound.sizes[dim]
+    shaped = batch_bound(model.ir, bound, dim, config.batch_size) if minibatch else bound
+    pm_model = driver.build(model.ir, shaped).pm_model
+    _check_continuous(model, pm_model)
+    data_dims = {d.name: d.dims for d in model.ir.data}
+    objective = build_row_objective(pm_model, data_dims, dim, spec.names("amortized"), seed)
+    guide = make_guide(objective, spec.kinds, tuple(config.encoder), config.activation)
+    data = full_data(objective, bound.values)
+    batch = Batch(dim, int(bound.sizes[dim]), objective.rows, objective.data_axes) if minibatch else None
+    if guide.locals:
+        shift, scale = standardizer(np.asarray(encoder_rows(data, objective.encoder_inputs, objective.data_axes)))
+    else:
+        shift, scale = np.zeros(0), np.ones(0)
+    return Engine(model, spec, config, objective, guide, pm_model, data, batch, shift, scale)
