@@ -17,6 +17,8 @@ def add_arguments(p) -> None:
     p.add_argument("--tune", type=int, default=1000)
     p.add_argument("--chains", type=int, default=2)
     p.add_argument("--target-accept", type=float, default=None)
+    p.add_argument("--batch", type=int, default=None,
+                   help="with --engine blackjax: fit this many replications at once (jax.vmap) in this process")
 
 
 def _check_options(args) -> None:
@@ -36,6 +38,14 @@ def _check_options(args) -> None:
             raise PplError(M.option(f"--{name} is too small ({getattr(args, name)})"))
     if args.tune < 0:
         raise PplError(M.option("--tune must be >= 0"))
+    if args.batch is not None:
+        if args.engine != "blackjax":
+            raise PplError(M.option("--batch needs --engine blackjax", "the other engines fit one replication at a time"))
+        if args.batch < 1 or args.tune < 1:
+            raise PplError(M.option("--batch and --tune must be >= 1 with --batch"))
+        if args.workers is not None or args.scheduler:
+            raise PplError(M.option("--workers and --scheduler do not apply with --batch",
+                                    "batched replications run in this process"))
 
 
 def run(args) -> int:
@@ -46,9 +56,15 @@ def run(args) -> int:
     _, source = calibration_source(args)
     client = dask_client(args.scheduler)
     options = FitOptions(draws=args.draws, tune=args.tune, chains=args.chains, target_accept=args.target_accept)
+    engine = args.engine
+    if args.batch is not None:
+        from ..infer.calibrate import BlackjaxEngine
+
+        engine = BlackjaxEngine()
     try:
-        result = sbc(source, reps=args.reps, engine=args.engine, options=options, parameters=args.var,
-                     seed=args.seed, workers=args.workers, scheduler=client, progress=not args.quiet)
+        result = sbc(source, reps=args.reps, engine=engine, options=options, parameters=args.var,
+                     seed=args.seed, workers=args.workers, scheduler=client, progress=not args.quiet,
+                     batch=args.batch)
     finally:
         if client is not None:
             client.close()
