@@ -28,12 +28,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import thresholds as T
+from .batched import run_batched, supports_batch
 from .calibration import (calibration_check, flat_draws, flat_truth, make_tasks, model_source, param_labels,
                           rep_seeds, simulate_replications)
 from .checks import Check, Verdict
 from .fitters import Fit, FitOptions
 from .labels import readonly
-from .batched import run_batched, supports_batch
 from .parallel import Failure, Job, Task, run_tasks
 from .uniformity import EcdfBand, Histogram, UniformityTest, default_bins, ecdf_band, histogram, uniformity_test
 
