@@ -69,3 +69,16 @@ def test_diverged_replications_are_failures(schools_engine):
     wild = replace(engine, config=replace(engine.config, learning_rate=80.0))
     result = vsbc(source, engine=wild, reps=3, seed=3, batch=3, parameters=["tau"], progress=False)
     assert len(result.failures) == 3 and "diverged" in result.failures[0].error
+
+
+@pytest.mark.slow
+def test_vmapped_fullrank_equals_sequential(schools_engine):
+    from dataclasses import replace
+
+    source, engine = schools_engine
+    full = replace(engine, config=replace(engine.config, method="fullrank"))
+    batched = vsbc(source, engine=full, reps=5, seed=4, batch=5, progress=False)
+    serial = vsbc(source, engine=full, reps=5, seed=4, workers=1, progress=False)
+    assert batched.method == "fullrank" and not batched.failures
+    np.testing.assert_allclose(batched.p, serial.p, atol=1e-12)
+    assert batched.steps == serial.steps
