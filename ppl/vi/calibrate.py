@@ -28,7 +28,7 @@ themselves; nothing is unpickled into code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
@@ -67,6 +67,14 @@ class VIEngine:
     source: object
     config: VIConfig
     draws: int = 1000
+    _compiled: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __getstate__(self) -> dict:  # workers get the source and options, never compiled code
+        return {"source": self.source, "config": self.config, "draws": self.draws}
+
+    def __setstate__(self, state: dict) -> None:
+        for key, value in {**state, "_compiled": {}}.items():
+            object.__setattr__(self, key, value)
 
     @property
     def __name__(self) -> str:  # the name VSBC records for its engine
@@ -74,7 +82,16 @@ class VIEngine:
 
     # ------------------------------------------------------------- compile
     def program(self, pm_model=None):
-        """The compiled VI program of the model, on data shaped like the bound data."""
+        """The compiled VI program of the model, on data shaped like the bound data.
+
+        Compiled once per engine object (and process): the program takes any
+        data of those shapes as inputs, so later studies with this engine reuse it.
+        """
+        if "program" not in self._compiled:
+            self._compiled["program"] = self._compile(pm_model)
+        return self._compiled["program"]
+
+    def _compile(self, pm_model):
         from ..driver import compile_source
         from ..errors import SourceFile
         from ..semantics.checker import CheckOptions
@@ -112,7 +129,9 @@ class VIEngine:
         from ..diagnostics.fitters import Fit
 
         program = self.program(pm_model)
-        values_many = _values_many(program)
+        if "values_many" not in self._compiled:
+            self._compiled["values_many"] = _values_many(program)
+        values_many = self._compiled["values_many"]
 
         def fit_batch(datas: Sequence[Mapping[str, np.ndarray]], seeds) -> list:
             inputs = [self._inputs(program, d) for d in datas]
