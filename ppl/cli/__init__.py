@@ -21,7 +21,7 @@ from ..errors import InternalError, PplError
 
 __all__ = ["main", "COMMANDS"]
 
-COMMANDS = ["check", "show", "sample", "fit", "cache", "diagnose", "loo", "compare", "sbc", "report"]
+COMMANDS = ["check", "show", "sample", "fit", "cache", "diagnose", "loo", "compare", "sbc", "vsbc", "report"]
 
 
 def _module(name: str):

@@ -31,11 +31,17 @@ __all__ = ["Fit", "FitOptions", "make_fitter", "FITTERS", "fit_from_tree"]
 
 @dataclass(frozen=True, eq=False)
 class Fit:
-    """Posterior draws of one fit: ``draws[name]`` is ``(chains * draws, ...)``, chain-major."""
+    """Posterior draws of one fit: ``draws[name]`` is ``(chains * draws, ...)``, chain-major.
+
+    An optimisation (VI) also says why it stopped (``stop_reason``:
+    ``converged`` or ``max_steps``) after how many ``steps``.
+    """
 
     draws: Mapping[str, np.ndarray]
     chains: int = 1
     n_divergent: int | None = None
+    stop_reason: str | None = None
+    steps: int | None = None
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import thresholds as T
+from .batched import run_batched, supports_batch
 from .calibration import (calibration_check, flat_draws, flat_truth, make_tasks, model_source, param_labels,
                           rep_seeds, simulate_replications)
 from .checks import Check, Verdict
@@ -172,7 +173,7 @@ def sbc_result(engine: str, n_requested: int, labels: tuple[str, ...], reps: lis
 
 def sbc(model, *, reps: int = 100, engine="nutpie", options: FitOptions = FitOptions(), parameters=None,
         seed: int | None = None, workers: int | None = None, scheduler=None, progress: bool = True,
-        fit_model=None, simulate=None) -> SBCResult:
+        fit_model=None, simulate=None, batch: int | None = None) -> SBCResult:
     """Simulation-based calibration of ``engine`` on ``model``.
 
     Parameters
@@ -193,6 +194,10 @@ def sbc(model, *, reps: int = 100, engine="nutpie", options: FitOptions = FitOpt
         ``simulate(reps, seed) -> Simulation`` instead of the model's prior.
     workers, scheduler, progress
         See :func:`.parallel.run_tasks`.
+    batch : int, optional
+        Fit ``batch`` replications per call with the engine's batched fitter
+        (``engine.batched``, e.g. :class:`ppl.infer.calibrate.BlackjaxEngine`;
+        in this process); default: one replication per call on workers.
     """
     pm_model, source = model_source(model)
     _, fit_source = model_source(fit_model) if fit_model is not None else (None, source)
@@ -200,8 +205,13 @@ def sbc(model, *, reps: int = 100, engine="nutpie", options: FitOptions = FitOpt
     simulation = simulate_replications(pm_model, simulate, reps, sim_seed, parameters)
     names = param_labels(pm_model, simulation.params)
     job = Job(fit_source, engine, options, functools.partial(_outcome, names))
-    run = run_tasks(job, make_tasks(simulation, seeds), workers=workers, scheduler=scheduler, progress=progress,
-                    description="SBC")
+    tasks = make_tasks(simulation, seeds)
+    if batch is not None:
+        if not supports_batch(engine):
+            raise ValueError("batch= needs an engine with a `batched` method (e.g. ppl.infer.calibrate.BlackjaxEngine)")
+        run = run_batched(job, tasks, chunk=batch, progress=progress, description="SBC")
+    else:
+        run = run_tasks(job, tasks, workers=workers, scheduler=scheduler, progress=progress, description="SBC")
     labels = tuple(label for _, ls in names for label in ls)
     engine_name = engine if isinstance(engine, str) else getattr(engine, "__name__", "custom")
     return sbc_result(engine_name, reps, labels, list(run.results), list(run.failures), run.interrupted)

@@ -14,6 +14,10 @@ of the bias (mostly ``p`` near 1: the true values sit above the draws, so
 Generic over the fit: ``engine`` is any factory ``(pm_model, options) ->
 fitter`` with ``fitter(data, seed) -> Fit`` (see :mod:`.fitters`), so the
 same code calibrates ADVI, full-rank ADVI, a Laplace approximation or MCMC.
+An engine that can fit many data sets at once (``engine.batched``, e.g.
+:class:`ppl.vi.calibrate.VIEngine`) runs ``batch`` replications per call
+in this process (:mod:`.batched`); otherwise replications run one by one on
+workers (:mod:`.parallel`).  Both give the same ``p`` for the same seed.
 
 References
 ----------
@@ -29,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import thresholds as T
+from .batched import run_batched, supports_batch
 from .calibration import (calibration_check, flat_draws, flat_truth, make_tasks, model_source, param_labels,
                           rep_seeds, simulate_replications)
 from .checks import Check, Verdict
@@ -47,6 +52,8 @@ class VSBCReplication:
     index: int
     seed: int
     p: np.ndarray
+    stop_reason: str | None = None   # of an optimisation: converged / max_steps
+    steps: int | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,8 @@ class VSBCResult:
     failures: tuple[Failure, ...]
     interrupted: bool
     notes: tuple[str, ...] = ()
+    stop_reasons: tuple[str, ...] = ()   # per completed replication, for optimisations
+    steps: tuple[int, ...] = ()
     kind: str = "vsbc"
 
     @property
@@ -92,7 +101,7 @@ class VSBCResult:
 def _outcome(names, fit: Fit, task: Task) -> VSBCReplication:
     draws = flat_draws(names, fit.draws)
     p = np.mean(draws < flat_truth(names, task.truth), axis=0)
-    return VSBCReplication(task.index, task.seed, p)
+    return VSBCReplication(task.index, task.seed, p, fit.stop_reason, fit.steps)
 
 
 def _ks_mirror(p: np.ndarray) -> float:
@@ -138,6 +147,15 @@ def _direction_text(param: VSBCParameter) -> str:
     return {"under": "underestimated", "over": "overestimated"}.get(param.direction, "")
 
 
+def _convergence_note(reps: list[VSBCReplication]) -> list[str]:
+    reasons = [r.stop_reason for r in reps if r.stop_reason is not None]
+    capped = [r for r in reps if r.stop_reason == "max_steps"]
+    if not reasons or not capped:
+        return []
+    return [f"{len(capped)} of {len(reasons)} fits stopped at the step limit ({max(r.steps or 0 for r in capped)} "
+            "steps) before their convergence check passed; their p values are included"]
+
+
 def vsbc_result(method: str, n_requested: int, labels, reps: list[VSBCReplication], failures,
                 interrupted: bool) -> VSBCResult:
     """Test the replications' ``p`` values and assemble the result (a pure function of the outcomes)."""
@@ -151,7 +169,7 @@ def vsbc_result(method: str, n_requested: int, labels, reps: list[VSBCReplicatio
                               "the variational approximation is biased for the flagged parameters: try full-rank "
                               "ADVI, reparameterize, or use NUTS")
     biased = [f"{q.name} is {_direction_text(q)} by q" for q in params if q.direction != "none"]
-    notes = biased
+    notes = biased + _convergence_note(reps)
     if len(reps) < 50:
         notes.append(f"only {len(reps)} replications: the KS test has little power (use 100 or more)")
     if failures:
@@ -160,13 +178,15 @@ def vsbc_result(method: str, n_requested: int, labels, reps: list[VSBCReplicatio
         notes.append(f"interrupted: {len(reps)} of {n_requested} replications completed")
     bins = default_bins(len(reps))
     hists = tuple(histogram(labels[i], p[:, i], bins) for i in range(k)) if reps else ()
+    reasons = tuple(r.stop_reason for r in reps) if any(r.stop_reason for r in reps) else ()
+    steps = tuple(int(r.steps) for r in reps) if reasons and all(r.steps is not None for r in reps) else ()
     return VSBCResult(method, n_requested, params, readonly(p), hists, check, tuple(failures), interrupted,
-                      tuple(notes))
+                      tuple(notes), reasons, steps)
 
 
 def vsbc(model=None, *, engine, reps: int = 100, options: FitOptions = FitOptions(), parameters=None,
          seed: int | None = None, workers: int | None = None, scheduler=None, progress: bool = True,
-         simulate=None, method: str | None = None) -> VSBCResult:
+         simulate=None, method: str | None = None, batch: int | None = None) -> VSBCResult:
     """VSBC of the approximation that ``engine`` fits to ``model``.
 
     Parameters
@@ -182,14 +202,23 @@ def vsbc(model=None, *, engine, reps: int = 100, options: FitOptions = FitOption
         replication first) instead of the model's prior.
     method : str, optional
         Name of the approximation in the result (default: the engine's name).
+    batch : int, optional
+        Fit ``batch`` replications per call with the engine's batched fitter
+        (``engine.batched``; in this process, ``workers`` and ``scheduler``
+        unused); default: one replication per call on workers.
     """
     pm_model, source = model_source(model)
     sim_seed, seeds = rep_seeds(seed, reps)
     simulation = simulate_replications(pm_model, simulate, reps, sim_seed, parameters)
     names = param_labels(pm_model, simulation.params)
     job = Job(source, engine, options, functools.partial(_outcome, names))
-    run = run_tasks(job, make_tasks(simulation, seeds), workers=workers, scheduler=scheduler, progress=progress,
-                    description="VSBC")
+    tasks = make_tasks(simulation, seeds)
+    if batch is not None:
+        if not supports_batch(engine):
+            raise ValueError("batch= needs an engine with a `batched` method (e.g. ppl.vi.calibrate.VIEngine)")
+        run = run_batched(job, tasks, chunk=batch, progress=progress, description="VSBC")
+    else:
+        run = run_tasks(job, tasks, workers=workers, scheduler=scheduler, progress=progress, description="VSBC")
     labels = tuple(label for _, ls in names for label in ls)
     name = method or (engine if isinstance(engine, str) else getattr(engine, "__name__", "custom"))
     return vsbc_result(name, reps, labels, list(run.results), list(run.failures), run.interrupted)

@@ -112,3 +112,27 @@ def shrunk_precision(pm_model, options):
 
 def inflated_precision(pm_model, options):
     return exact_precision(pm_model, options, factor=1.25)
+
+
+class BatchedPrecision:
+    """``exact_precision`` with a ``batched`` fitter (a list comprehension): tests the batched runner
+    without JAX.  ``calls`` records each batch's size; ``interrupt_at`` raises KeyboardInterrupt on that call."""
+
+    __name__ = "batched-exact"
+
+    def __init__(self, interrupt_at: int | None = None):
+        self.calls: list[int] = []
+        self.interrupt_at = interrupt_at
+
+    def __call__(self, pm_model, options):
+        return exact_precision(pm_model, options)
+
+    def batched(self, pm_model, options):
+        one = exact_precision(pm_model, options)
+
+        def fit_batch(datas, seeds):
+            if self.interrupt_at is not None and len(self.calls) == self.interrupt_at:
+                raise KeyboardInterrupt
+            self.calls.append(len(datas))
+            return [one(d, s) if s % 7 else FloatingPointError("deliberate") for d, s in zip(datas, seeds)]
+        return fit_batch

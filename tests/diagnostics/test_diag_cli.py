@@ -123,6 +123,8 @@ def test_sbc_command(capsys, tmp_path):
     (["--engine", "stan"], "unknown engine `stan`"),
     (["--reps", "1"], "--reps is too small"),
     (["--var", "sigma"], "--var `sigma` is not a parameter"),
+    (["--batch", "10"], "--batch needs --engine blackjax"),
+    (["--engine", "blackjax", "--batch", "10", "--workers", "2"], "--workers and --scheduler do not apply"),
 ])
 def test_sbc_option_errors(capsys, args, message):
     code, _, err = run(capsys, "sbc", MODELS / "eight_schools_noncentered.ppl", "--quiet", *args)

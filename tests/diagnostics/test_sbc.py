@@ -138,3 +138,22 @@ def test_nuts_on_a_wrong_model_fails():
     print(render_text(result))
     assert result.verdict is Verdict.FAIL
     assert any(f.startswith("mu") for f in result.check.flagged)
+
+
+@pytest.mark.slow
+def test_batched_blackjax_sbc_equals_sequential():
+    """NUTS (BlackJAX) vmapped over replications gives the same ranks as one replication at a time."""
+    import ppl
+    from ppl.diagnostics.calibration import PplSource
+    from ppl.diagnostics.fitters import FitOptions
+    from ppl.infer.calibrate import BlackjaxEngine
+
+    model = ppl.load(MODELS / "eight_schools_noncentered.ppl")
+    source = PplSource.of(model, model.bind())
+    options = FitOptions(draws=200, tune=200, chains=2)
+    batched = sbc(source, engine=BlackjaxEngine(), reps=6, seed=3, batch=4, options=options, progress=False)
+    serial = sbc(source, engine=BlackjaxEngine(), reps=6, seed=3, workers=1, options=options, progress=False)
+    np.testing.assert_array_equal(batched.ranks, serial.ranks)
+    np.testing.assert_allclose(batched.u, serial.u, atol=1e-12)
+    np.testing.assert_array_equal(batched.n_thinned, serial.n_thinned)
+    assert batched.engine == "blackjax" and not batched.failures

@@ -26,7 +26,7 @@ from ..model import FigureSection, Report, UnavailableSection
 from ..plots_checks import khat_plot
 from ..predictive import posterior_predictive_figure, prior_predictive_figure
 from .spec import RunSpec, Study
-from .vi_engine import UNAVAILABLE_HINT, VIFitterFactory, vi_available
+from .vi_engine import UNAVAILABLE_HINT, vi_available
 
 __all__ = ["run_study", "display_path"]
 
@@ -163,6 +163,9 @@ def _run_sections(study: Study, index: int, state: _State, progress: bool) -> li
 
 
 # -------------------------------------------------------------- calibration
+VSBC_BATCH = 100  # replications per vmapped VSBC computation (bounds memory)
+
+
 def _source(state: _State, model_name: str):
     from ...diagnostics.calibration import PplSource
 
@@ -193,10 +196,16 @@ def _vsbc(spec, study: Study, state: _State, index: int, progress: bool):
     ok, why = vi_available(model)
     if not ok:
         return UnavailableSection(name, why, UNAVAILABLE_HINT)
-    factory = VIFitterFactory(model.ir, source.bound, run.method, run.steps, run.learning_rate, spec.draws)
+    from ...vi import VIConfig
+    from ...vi.calibrate import VIEngine
+
+    config = VIConfig(method=run.method, steps=run.steps, learning_rate=run.learning_rate, draws=spec.draws,
+                      progressbar=False)
+    engine = VIEngine(source, config, spec.draws)
     start = time.perf_counter()
-    result = vsbc(source, engine=factory, reps=spec.reps, parameters=list(spec.parameters) or None,
-                  seed=_seed(study, 3000 + index, None), workers=study.workers, progress=progress,
+    # all replications fitted by one vmapped computation, chunks of VSBC_BATCH (ppl.vi.calibrate)
+    result = vsbc(source, engine=engine, reps=spec.reps, parameters=list(spec.parameters) or None,
+                  seed=_seed(study, 3000 + index, None), batch=min(spec.reps, VSBC_BATCH), progress=progress,
                   method=run.method)
     return vsbc_section(result, name, run.name, run.method, time.perf_counter() - start)
 
