@@ -3,8 +3,9 @@
 The engines swallow ``KeyboardInterrupt``: nutpie aborts and returns its trace
 padded with NaN to the longest chain, and PyMC returns the chains it has,
 cut to a common length.  ``pm.sample`` then returns as if it had finished,
-so ppl notes the signal itself (:func:`catch_interrupt`) and turns a return
-after Ctrl-C into :class:`~ppl.errors.Interrupted`, carrying the completed
+so ppl notes the signal itself (:func:`catch_interrupt`; for PyMC's own
+sampler, which would go on with the next chain, a per-draw callback stops
+the later chains too) and turns a return after Ctrl-C into :class:`~ppl.errors.Interrupted`, carrying the completed
 draws (:func:`completed_draws`) for a partial file.
 """
 
@@ -25,6 +26,16 @@ class InterruptState:
     """Whether SIGINT arrived inside :func:`catch_interrupt`."""
 
     interrupted: bool = False
+
+    def stop_callback(self, trace=None, draw=None) -> None:
+        """A ``pm.sample`` callback: after Ctrl-C, stop the chain that runs now.
+
+        PyMC stops only the chain running when SIGINT arrives; sampling chains
+        one after another, it then starts the next chain.  Called after every
+        draw, this ends each later chain at its first draw.
+        """
+        if self.interrupted:
+            raise KeyboardInterrupt
 
 
 @contextmanager

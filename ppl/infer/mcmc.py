@@ -128,6 +128,8 @@ def run_mcmc(pm_model, config: MCMCConfig):
     with warnings.catch_warnings(), _one_blas_thread(), catch_interrupt() as sigint:
         warnings.filterwarnings("ignore", category=FutureWarning)
         warnings.filterwarnings("ignore", message=".*ImputationWarning.*")
+        if kwargs.get("nuts_sampler", "pymc") == "pymc":  # PyMC's own sampler: stop every chain on Ctrl-C
+            kwargs["callback"] = sigint.stop_callback
         try:
             result = pm.sample(**kwargs)
         except (PplError, MemoryError):
