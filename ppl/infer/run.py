@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import driver
 from ..data.bind import BoundData, data_hash
-from ..errors import Interrupted
+from ..errors import Diagnostic, Interrupted, PplError
 from ..semantics import ir
 from .interrupt import mark_partial
 from .mcmc import MCMCConfig, check_config, run_mcmc
@@ -69,6 +69,19 @@ def _draw_generated(model, bound, result, seed, progressbar):
     return result
 
 
+def _check_proper_prior(model) -> None:
+    """A model with nothing observed is drawn forward from its prior, which must then be proper."""
+    from ..backend.numerics import improper_variable
+
+    found = improper_variable(model.ir)
+    if found is not None:
+        node, name = found
+        raise PplError(Diagnostic(
+            "E-improper-prior", f"`{node.name}` has an improper prior ({name}) and nothing in the model is "
+            "observed or weighted by a potential: there is no distribution to draw it from", node.span,
+            f"give `{node.name}` a proper prior, or observe data that depend on it"))
+
+
 def _prior_only(pm_model, config: MCMCConfig):
     """A model with nothing to infer: everything is drawn forward."""
     import pymc as pm
@@ -97,6 +110,7 @@ def sample(model, bound: BoundData, config: MCMCConfig):
     warnings, lowered = [], None
     try:
         if not _has_parameters(model):
+            _check_proper_prior(model)
             result = _prior_only(driver.build(model.ir, bound, generated=True).pm_model, config)
         elif config.engine == "blackjax" and config.method == "nuts":
             from .jax_nuts import sample_blackjax

@@ -20,6 +20,26 @@ OUTCOMES: Counter = Counter()
 _COMMON = dict(database=None, deadline=None, suppress_health_check=list(HealthCheck), print_blob=True)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _report_counts():
+    """Write the outcome counts (``PPL_FUZZ_REPORT=path``) for ROBUSTNESS.md."""
+    yield
+    path = os.environ.get("PPL_FUZZ_REPORT")
+    if path and OUTCOMES:
+        import json
+
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"lowering": dict(OUTCOMES)}) + "\n")
+
+
+def test_censored_flat_vector_found_by_the_lowering_fuzz_run():
+    """PyMC failed to draw the start of ``Censored(Flat())`` with a dim (NotImplementedError); now E-start."""
+    import ppl
+
+    text = "dim obs0\np3[obs0] ~ Censored(dist=Flat(), upper=0)\npotential p3\n"
+    assert build_case(ppl.compile(text, "fuzz.ppl"), 0) == "E-start"
+
+
 def _run(case) -> None:
     assume(case is not None)
     text, model, seed = case

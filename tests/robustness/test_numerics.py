@@ -126,3 +126,27 @@ def test_lowered_model_carries_data_warnings():
     model = ppl.compile(NORMAL, "m.ppl")
     lowered = driver.build(model.ir, model.bind({"y": [1e200, 1.0]}))
     assert [w.code for w in lowered.warnings] == ["W-data-extreme"]
+
+
+@pytest.mark.parametrize("text, line, dist", [
+    ("p ~ Flat()\n", 1, "Flat"),
+    ("mu ~ Normal(0, 1)\np ~ HalfFlat()\nq ~ Normal(p, 1)\n", 2, "HalfFlat"),
+    ("p ~ Censored(dist=Flat(), upper=0)\n", 1, "Flat"),
+])
+def test_an_improper_prior_with_nothing_observed_is_a_located_error(text, line, dist):
+    """Was an internal error (exit 1): PyMC cannot draw the prior of a model with nothing observed."""
+    with pytest.raises(PplError) as info:
+        ppl.compile(text, "m.ppl").sample({}, engine="pymc", **SMALL)
+    assert info.value.code == "E-improper-prior" and info.value.span.line == line
+    assert f"has an improper prior ({dist}) and nothing in the model is observed" in str(info.value)
+
+
+def test_a_vector_of_censored_flat_has_no_starting_point():
+    """Found by the lowering fuzz run: PyMC draws the starting point of a vector of Censored(Flat()) and fails."""
+    diag = _diagnose("dim k = 3\np3[k] ~ Censored(dist=Flat(), upper=0)\npotential sum(p3)\n", {})
+    assert diag.code == "E-start" and diag.span.line == 2
+    assert "cannot choose a starting point for `p3`" in diag.message and "Censored of Flat" in diag.message
+
+
+def test_a_flat_prior_with_observed_data_still_samples_from_its_start():
+    assert _diagnose("dim obs\ndata y: real[obs]\nmu ~ Flat()\ny ~ Normal(mu, 1)\n", {"y": [1.0, 2.0]}) is None
