@@ -14,9 +14,13 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
-from lowergen import build_case, checked_models
+from fuzzgen import CaseTimeout
+from fuzzrun import Progress, case_limits
+from lowergen import LOWER_SECONDS, build_case, checked_models
 
 OUTCOMES: Counter = Counter()
+# the fuzz run logs a failing model and goes on (fuzzrun.py); the last fuzz test fails if any did
+PROGRESS = Progress(os.environ.get("PPL_FUZZ_PROGRESS"), os.environ.get("PPL_FUZZ_FAILURES", "fuzz-failures.jsonl"))
 _COMMON = dict(database=None, deadline=None, suppress_health_check=list(HealthCheck), print_blob=True)
 
 
@@ -29,7 +33,8 @@ def _report_counts():
         import json
 
         with open(path, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps({"lowering": dict(OUTCOMES)}) + "\n")
+            fh.write(json.dumps({"lowering": dict(OUTCOMES), "failures": PROGRESS.n_failures}) + "\n")
+    PROGRESS.write()
 
 
 def test_censored_flat_vector_found_by_the_lowering_fuzz_run():
@@ -38,6 +43,16 @@ def test_censored_flat_vector_found_by_the_lowering_fuzz_run():
 
     text = "dim obs0\np3[obs0] ~ Censored(dist=Flat(), upper=0)\npotential p3\n"
     assert build_case(ppl.compile(text, "fuzz.ppl"), 0) == "E-start"
+
+
+def test_zerosumnormal_sigma_along_its_event_dim_found_by_the_lowering_fuzz_run():
+    """PyMC raised ValueError at build ("sigma must have length one across the zero-sum axes"); now a check error."""
+    import ppl
+    from ppl.errors import PplError
+
+    with pytest.raises(PplError) as info:
+        ppl.compile("dim obs0\ndata x1: bool[obs0]\np2 ~ ZeroSumNormal(sigma=x1)\n", "fuzz.ppl")
+    assert info.value.span.line == 3 and "`sigma` cannot vary along the event dim `obs0`" in str(info.value)
 
 
 def _run(case) -> None:
@@ -57,7 +72,27 @@ def test_checked_models_build(case):
 @settings(max_examples=int(os.environ.get("PPL_FUZZ_LOWER_EXAMPLES", "300")), **_COMMON)
 @given(checked_models())
 def test_fuzz_checked_models_build(case):
-    _run(case)
+    assume(case is not None)
+    text, model, seed = case
+    raw = f"# data seed {seed}\n{text}".encode()
+    PROGRESS.start_case("lowering", raw)
+    try:
+        with case_limits(LOWER_SECONDS, memory_bytes=4 * 1024**3):
+            outcome = build_case(model, seed)
+    except (Exception, CaseTimeout) as exc:
+        PROGRESS.failed("lowering", raw, exc)
+        return
+    OUTCOMES[outcome] += 1
+    PROGRESS.end_case("lowering", outcome)
+
+
+@pytest.mark.slow
+@pytest.mark.fuzz
+def test_fuzz_lowering_found_no_failures():
+    """Runs after the fuzz test: the models it logged as failing fail the run."""
+    if not PROGRESS.outcomes:
+        pytest.skip("runs after test_fuzz_checked_models_build in the same session")
+    assert PROGRESS.n_failures == 0, f"{PROGRESS.n_failures} failing models, logged in {PROGRESS.failures_path}"
 
 
 # ------------------------------------------------- what the lowering fuzz found
