@@ -70,7 +70,8 @@ def _save_partial(exc: Interrupted, path: str | None, write_result) -> Interrupt
     if not path:
         return exc
     if exc.partial is None:
-        return Interrupted(None, f"interrupted before any draw after tuning: nothing written to {path}; {untouched}")
+        return Interrupted(None, f"interrupted with no completed draws to keep (still tuning, or the numpyro or "
+                                 f"blackjax engine): nothing written to {path}; {untouched}")
     write_result(exc.partial, path)
     posterior = exc.partial["posterior"]
     return Interrupted(exc.partial, f"interrupted: wrote the {posterior.sizes['draw']} draws done in each of "
