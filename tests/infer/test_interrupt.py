@@ -100,3 +100,28 @@ def test_interrupted_is_a_keyboard_interrupt_with_the_partial_draws():
     exc = Interrupted("draws")
     assert isinstance(exc, KeyboardInterrupt) and exc.partial == "draws" and exc.exit_code == 130
     assert Interrupted().message == "interrupted; earlier output files are untouched"
+
+
+def test_the_cli_message_without_completed_draws_writes_nothing(tmp_path):
+    from ppl.cli.cmd_sample import _save_partial
+
+    def never(*args):
+        raise AssertionError("nothing to write")
+
+    out = _save_partial(Interrupted(None), str(tmp_path / "part.nc"), never)
+    assert isinstance(out, Interrupted) and out.partial is None
+    assert out.message.startswith("interrupted with no completed draws to keep") and "part.nc" in out.message
+    assert _save_partial(Interrupted(None), None, never).message == Interrupted().message
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_cli_writes_the_partial_draws_and_says_how_many(tmp_path):
+    from ppl.cli.cmd_sample import _save_partial
+    from ppl.output import write_result
+
+    partial = mark_partial(completed_draws(_trace([4, 3]), ["mu"]))
+    out = _save_partial(Interrupted(partial), str(tmp_path / "part.nc"), write_result)
+    assert out.message == (f"interrupted: wrote the 3 draws done in each of 2 chains to {tmp_path / 'part.nc'} "
+                           "(marked partial); earlier output files are untouched")
+    back = xr.open_datatree(tmp_path / "part.nc", engine="h5netcdf")
+    assert back.attrs["ppl_partial"] == "true" and back["posterior"].sizes["draw"] == 3
