@@ -55,6 +55,28 @@ def test_zerosumnormal_sigma_along_its_event_dim_found_by_the_lowering_fuzz_run(
     assert info.value.span.line == 3 and "`sigma` cannot vary along the event dim `obs0`" in str(info.value)
 
 
+@pytest.mark.parametrize("inner, wrapper", [("ZeroInflatedPoisson(0.5, 2)", "Truncated"),
+                                            ("VonMises(0, 1)", "Truncated"), ("VonMises(0, 1)", "Censored"),
+                                            ("SkewNormal(0, 1, 1)", "Censored"), ("HalfStudentT(3, 1)", "Truncated")])
+def test_what_pymc_cannot_wrap_is_a_check_error(inner, wrapper):
+    """Found by the lowering fuzz run (`Truncated(ZeroInflatedPoisson(x1, 0), 0)`): PyMC's NotImplementedError."""
+    import ppl
+    from ppl.errors import PplError
+
+    with pytest.raises(PplError) as info:
+        ppl.compile(f"mu ~ Normal(0, 1)\np ~ {wrapper}({inner}, lower=0, upper=5)\n", "fuzz.ppl")
+    assert info.value.code == "E-wrapper-argument" and info.value.span.line == 2
+
+
+@pytest.mark.parametrize("text", ["y ~ Censored(ZeroInflatedPoisson(0.5, 2), lower=0, upper=5)",
+                                  "y ~ Truncated(Poisson(2), upper=5)", "y ~ Censored(Normal(0, 1), lower=0)"])
+def test_what_pymc_can_wrap_builds(text):
+    import ppl
+
+    model = ppl.compile(f"mu ~ Normal(0, 1)\n{text}\npotential mu\n", "fuzz.ppl")
+    assert build_case(model, 0) in ("ok", "E-start")
+
+
 def _run(case) -> None:
     assume(case is not None)
     text, model, seed = case
