@@ -278,7 +278,11 @@ def _node_exprs(node: ir.Node) -> tuple[ir.Expr, ...]:
 
 
 def _check_elements(model: ir.Model, sizes: dict[str, int]) -> None:
-    """No variable or intermediate array may exceed :data:`MAX_ELEMENTS` (checked before building anything)."""
+    """No variable or intermediate array may exceed :data:`MAX_ELEMENTS` (checked before building anything).
+
+    Every dim too, used or not: its coordinates are built (found by the lowering fuzz run: an unused
+    ``dim d = 9223372036854775807`` exhausted memory in ``list(range(...))``).
+    """
     for node in model.nodes:
         _check_count(f"`{node.name}`", getattr(node, "dims", ()), sizes, node.span)
         stack = list(_node_exprs(node))
@@ -288,6 +292,8 @@ def _check_elements(model: ir.Model, sizes: dict[str, int]) -> None:
             _check_count("this expression", _materialized_dims(e), sizes,
                          span if span is not None and span.source is not None else node.span)
             stack.extend(e.children())
+    for decl in model.dims:  # after the variables, whose lines say more
+        _check_count(f"dim `{decl.name}`", (decl.name,), sizes, decl.span)
 
 
 def _check_count(what: str, dims, sizes: dict[str, int], span: Span) -> None:

@@ -77,6 +77,17 @@ def test_what_pymc_can_wrap_builds(text):
     assert build_case(model, 0) in ("ok", "E-start")
 
 
+@pytest.mark.parametrize("text", ["dim d1 = 9223372036854775807\n", "dim d1 = 100000001\nmu ~ Normal(0, 1)\n"])
+def test_an_unused_huge_dim_is_refused_before_its_coordinates_are_built(text):
+    """Found by the lowering fuzz run: `list(range(2**63 - 1))` for the coordinates, a MemoryError."""
+    import ppl
+    from ppl.errors import PplError
+
+    with pytest.raises(PplError) as info:
+        ppl.compile(text, "fuzz.ppl").bind({})
+    assert info.value.code == "E-too-large" and info.value.span.line == 1 and "dim `d1`" in str(info.value)
+
+
 def _run(case) -> None:
     assume(case is not None)
     text, model, seed = case
