@@ -88,6 +88,22 @@ def test_an_unused_huge_dim_is_refused_before_its_coordinates_are_built(text):
     assert info.value.code == "E-too-large" and info.value.span.line == 1 and "dim `d1`" in str(info.value)
 
 
+@pytest.mark.parametrize("index, ok", [("2", False), ("1", True), ("0", True)])
+def test_a_literal_index_beyond_its_dim_is_refused_at_bind(index, ok):
+    """Found by the lowering fuzz run: `x1[2]` on a dim of size 2 was PyTensor's IndexError."""
+    import ppl
+    from ppl.errors import PplError
+
+    model = ppl.compile(f"dim obs0 = 2\ndata x1: int[obs0]\npotential pot2 = x1[{index}]\n", "fuzz.ppl")
+    if ok:
+        assert build_case(model, 0) in ("ok", "E-start")
+        return
+    with pytest.raises(PplError) as info:
+        model.bind({"x1": [1, 2]})
+    assert info.value.code == "E-index-range" and info.value.span.line == 3
+    assert "index 2 is outside dim `obs0` of size 2" in str(info.value)
+
+
 def _run(case) -> None:
     assume(case is not None)
     text, model, seed = case
