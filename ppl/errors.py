@@ -25,6 +25,7 @@ __all__ = [
     "Diagnostic",
     "PplError",
     "InternalError",
+    "Interrupted",
     "render",
     "render_all",
     "did_you_mean",
@@ -133,6 +134,23 @@ class InternalError(Exception):
             "this is a bug in ppl, not in your model; please report it with the "
             "model file and the command that triggered it."
         )
+
+
+class Interrupted(KeyboardInterrupt):
+    """Sampling stopped by Ctrl-C (SIGINT); exit code 130.
+
+    ``partial`` holds the draws done so far (a DataTree whose attrs say
+    ``ppl_partial = "true"``, with the run's provenance), or ``None`` when no
+    draw was done after tuning.  A ``KeyboardInterrupt``, so code that does
+    not know it stops as on any Ctrl-C.
+    """
+
+    exit_code = 130
+
+    def __init__(self, partial=None, message: str = "interrupted; earlier output files are untouched"):
+        super().__init__(message)
+        self.partial = partial
+        self.message = message
 
 
 def _location(span: Span) -> str:

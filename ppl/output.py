@@ -18,14 +18,14 @@ __all__ = ["validate_out", "write_result", "atomic_write_text"]
 _FORMATS = (".nc", ".zarr")
 
 
-def validate_out(path: str) -> None:
-    """Refuse an unknown format or a missing folder before any work is done."""
+def validate_out(path: str, option: str = "--out") -> None:
+    """Refuse an unknown format or a missing folder before any work is done (``option``: the flag, for messages)."""
     p = Path(path)
     if p.suffix not in _FORMATS:
-        raise PplError(Diagnostic("E-option", f"--out {path}: unknown format `{p.suffix}`",
+        raise PplError(Diagnostic("E-option", f"{option} {path}: unknown format `{p.suffix}`",
                                   hint="write FILE.nc (NetCDF) or FILE.zarr"))
     if not p.parent.resolve().is_dir():
-        raise PplError(Diagnostic("E-option", f"--out {path}: the folder {p.parent} does not exist"))
+        raise PplError(Diagnostic("E-option", f"{option} {path}: the folder {p.parent} does not exist"))
 
 
 def write_result(result, path: str) -> None:

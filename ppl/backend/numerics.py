@@ -5,6 +5,11 @@
   density, and its gradient, at the model's initial point, and name the
   first non-finite one: the variable, its line, the first bad element and
   its data value.
+- :func:`improper_variable`: the first free variable whose distribution is
+  improper (``Flat``, ``HalfFlat``, also inside ``Truncated``, ``Censored``
+  or a mixture): nothing can be drawn from it, so a model with nothing
+  observed has no prior to draw, and PyMC cannot pick a starting point for a
+  vector of ``Censored(Flat())``;
 - :func:`nonfinite_draws`: a warning for every saved variable with NaN or
   infinite draws (a derived quantity such as ``log(x)`` of a negative value),
   so that no NaN result goes unnoticed.
@@ -17,7 +22,9 @@ import numpy as np
 from ..errors import NO_SPAN, Diagnostic, PplError, Span
 from ..semantics import ir
 
-__all__ = ["start_error", "start_diagnostic", "nonfinite_draws"]
+__all__ = ["start_error", "start_diagnostic", "nonfinite_draws", "improper_variable", "IMPROPER"]
+
+IMPROPER = ("Flat", "HalfFlat")  # distributions with no normalizing constant: nothing can be drawn from them
 
 _IMPUTED_SUFFIXES = ("_observed", "_unobserved")
 
@@ -115,12 +122,46 @@ def _gradient_diagnostic(model: ir.Model, pm_model, point, **compile_kwargs) -> 
     return None
 
 
+def _improper_in(dist) -> str | None:
+    """The improper distribution inside ``dist`` (through wrappers and mixtures), or ``None``."""
+    if isinstance(dist, ir.Wrapped):
+        return _improper_in(dist.inner)
+    if isinstance(dist, ir.MixtureOf):
+        return next((found for c in dist.components if (found := _improper_in(c))), None)
+    return dist.name if dist.name in IMPROPER else None
+
+
+def improper_variable(model: ir.Model) -> tuple[ir.RandomVar, str] | None:
+    """The first unobserved ``~`` variable with an improper distribution, and that distribution's name."""
+    for node in model.nodes:
+        if isinstance(node, ir.RandomVar) and node.role != "observed" and (found := _improper_in(node.dist)):
+            return node, found
+    return None
+
+
+def _no_start_point(model: ir.Model, exc: Exception) -> Diagnostic | None:
+    """PyMC drew the starting point of a vector of ``Censored(Flat())``, which cannot be drawn from."""
+    found = improper_variable(model)
+    if found is None or "Cannot sample from" not in str(exc):
+        return None
+    node, name = found
+    return Diagnostic("E-start", f"PyMC cannot choose a starting point for `{node.name}`: its distribution "
+                      f"({node.dist.name} of {name}) is improper and cannot be drawn from", node.span,
+                      f"give `{node.name}` a proper distribution (for example Normal with a wide scale)")
+
+
 def start_diagnostic(model: ir.Model, pm_model, **compile_kwargs) -> Diagnostic | None:
     """The first term whose log density or gradient is not finite at the initial point, or ``None``.
 
     ``compile_kwargs`` go to PyTensor (``mode="FAST_COMPILE"`` in the fuzz tests).
     """
-    point = pm_model.initial_point()
+    try:
+        point = pm_model.initial_point()
+    except NotImplementedError as exc:
+        diag = _no_start_point(model, exc)
+        if diag is None:
+            raise
+        return diag
     return _logp_diagnostic(model, pm_model, point, **compile_kwargs) or \
         _gradient_diagnostic(model, pm_model, point, **compile_kwargs)
 

@@ -17,7 +17,7 @@ import importlib
 import os
 import sys
 
-from ..errors import InternalError, PplError
+from ..errors import InternalError, Interrupted, PplError
 
 __all__ = ["main", "COMMANDS"]
 
@@ -56,8 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     except PplError as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("interrupted; earlier output files are untouched", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print(exc.message if isinstance(exc, Interrupted) else Interrupted().message, file=sys.stderr)
         return 130
     except InternalError as exc:
         print(str(exc), file=sys.stderr)

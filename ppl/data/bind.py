@@ -278,7 +278,11 @@ def _node_exprs(node: ir.Node) -> tuple[ir.Expr, ...]:
 
 
 def _check_elements(model: ir.Model, sizes: dict[str, int]) -> None:
-    """No variable or intermediate array may exceed :data:`MAX_ELEMENTS` (checked before building anything)."""
+    """No variable or intermediate array may exceed :data:`MAX_ELEMENTS` (checked before building anything).
+
+    Every dim too, used or not: its coordinates are built (found by the lowering fuzz run: an unused
+    ``dim d = 9223372036854775807`` exhausted memory in ``list(range(...))``).
+    """
     for node in model.nodes:
         _check_count(f"`{node.name}`", getattr(node, "dims", ()), sizes, node.span)
         stack = list(_node_exprs(node))
@@ -287,7 +291,24 @@ def _check_elements(model: ir.Model, sizes: dict[str, int]) -> None:
             span = getattr(e, "span", None)
             _check_count("this expression", _materialized_dims(e), sizes,
                          span if span is not None and span.source is not None else node.span)
+            _check_literal_index(e, sizes, node.span)
             stack.extend(e.children())
+    for decl in model.dims:  # after the variables, whose lines say more
+        _check_count(f"dim `{decl.name}`", (decl.name,), sizes, decl.span)
+
+
+def _check_literal_index(e: ir.Expr, sizes: dict[str, int], fallback: Span) -> None:
+    """``a[k]`` with a literal ``k`` must lie inside the dim, whose size is known once data are bound.
+
+    Found by the lowering fuzz run: ``x1[2]`` on a dim of size 2 reached PyTensor, an ``IndexError``.
+    """
+    if not (isinstance(e, ir.TakeAt) and isinstance(e.index, ir.Const) and isinstance(e.index.value, int)):
+        return
+    size, k = size_of(e.dim, sizes), e.index.value
+    if not 0 <= k < size:
+        span = e.span if e.span is not None and e.span.source is not None else fallback
+        raise _err("E-index-range", f"index {k} is outside dim `{ir.dim_label(e.dim)}` of size {size:,} "
+                   f"(indices run from 0 to {size - 1:,})", span, "indexing is 0-based")
 
 
 def _check_count(what: str, dims, sizes: dict[str, int], span: Span) -> None:

@@ -13,9 +13,12 @@ are printed after sampling (``ppl sample``) and stored in the result.
 - ``W-data-constant``: a covariate or an observed variable whose values are
   all equal (a slope that cannot be told from an intercept; a scale pushed to
   zero; a probability pushed to 0 or 1).
-- ``W-separation``: a binary outcome that one covariate separates perfectly;
-  the likelihood then grows without bound in that coefficient, whose
-  posterior is set by its prior alone (Albert & Anderson 1984; Gelman et al.
+- ``W-separation``: a binary outcome that one covariate separates perfectly,
+  or, failing that, a linear combination of all its covariates (a linear
+  program, as in Konis 2007, "Linear programming algorithms for detecting
+  separated data in binary logistic regression models", DPhil thesis,
+  Oxford); the likelihood then grows without bound in those coefficients,
+  whose posterior is set by the prior alone (Albert & Anderson 1984; Gelman et al.
   2008, "A weakly informative default prior distribution for logistic and
   other regression models", Annals of Applied Statistics 2(4), 1360-1383).
 """
@@ -29,11 +32,12 @@ from ..semantics import ir
 from ..semantics.roles import node_refs
 from ..semantics.types import VType
 
-__all__ = ["data_warnings", "EXTREME_MAGNITUDE", "SUBNORMAL_LIMIT"]
+__all__ = ["data_warnings", "EXTREME_MAGNITUDE", "SUBNORMAL_LIMIT", "MAX_SEPARATION_CELLS"]
 
 EXTREME_MAGNITUDE = 1e150  # squares of larger values overflow float64 (max ~1.8e308)
 SUBNORMAL_LIMIT = float(np.finfo(np.float64).tiny)  # 2.2e-308: smaller nonzero values are subnormal
 _REAL = (VType.REAL, VType.POSITIVE, VType.UNIT)
+MAX_SEPARATION_CELLS = 200_000  # observations x covariates beyond which the joint (LP) check is skipped
 
 
 def _warn(code: str, message: str, span: Span, hint: str | None = None) -> Diagnostic:
@@ -118,13 +122,28 @@ def _separating_column(x: np.ndarray, y: np.ndarray) -> tuple[int, str] | None:
     return None
 
 
+def _jointly_separated(x: np.ndarray, y: np.ndarray) -> bool:
+    """Whether some ``w``, ``b`` give ``x_i . w + b >= 1`` where ``y_i = 1`` and ``<= -1`` where ``y_i = 0``.
+
+    Complete separation as a linear feasibility problem (Konis 2007, ch. 3);
+    scaling makes the margin 1 free.  ``False`` when the solver fails.
+    """
+    from scipy.optimize import linprog
+
+    sign = np.where(y == 1, 1.0, -1.0)[:, None]
+    a_ub = -sign * np.hstack([x, np.ones((len(y), 1))])
+    res = linprog(np.zeros(x.shape[1] + 1), A_ub=a_ub, b_ub=-np.ones(len(y)), bounds=(None, None),
+                  method="highs")
+    return res.status == 0
+
+
 def _separation(model: ir.Model, node: ir.RandomVar, values: dict, decls: dict) -> list[Diagnostic]:
     y = values.get(node.observed)
     if node.dist.name != "Bernoulli" or y is None or y.ndim != 1 or y.dtype.kind == "f":
         return []
     if y.min() == y.max():
         return []
-    out = []
+    out, inputs = [], {}
     for name in sorted(_inputs(model, node)):
         decl = decls.get(name)
         if decl is None or decl.vtype not in _REAL or name not in values or not decl.dims:
@@ -132,12 +151,25 @@ def _separation(model: ir.Model, node: ir.RandomVar, values: dict, decls: dict) 
         if decl.dims[0] != node.dims[0] or len(decl.dims) > 2:
             continue
         x = values[name].reshape(len(y), -1)
-        found = _separating_column(x, y) if np.isfinite(x).all() else None
+        if not np.isfinite(x).all():
+            continue
+        inputs[name] = x
+        found = _separating_column(x, y)
         if found is not None:
             column = f"`{name}`" if x.shape[1] == 1 else f"column {found[0]} of `{name}`"
             out.append(_warn("W-separation", f"`{node.observed}` is perfectly separated by {column}: {found[1]}",
                              node.span, f"the likelihood alone sends the coefficient of {column} to infinity; its "
                              "posterior is then set by its prior, so give it a proper, informative one"))
+    if out or not inputs:
+        return out
+    x = np.hstack(list(inputs.values()))
+    if x.size <= MAX_SEPARATION_CELLS and _jointly_separated(x, y):
+        names = ", ".join(f"`{n}`" for n in inputs)
+        few = " (no fewer observations than covariates)" if len(y) <= x.shape[1] + 1 else ""
+        out.append(_warn("W-separation", f"`{node.observed}` is perfectly separated by a linear combination of "
+                         f"{names}{few}: a line through them puts every 1 on one side and every 0 on the other",
+                         node.span, "the likelihood alone sends the coefficients to infinity along that direction; "
+                         "their posterior is then set by the prior, so give them proper, informative ones"))
     return out
 
 

@@ -11,7 +11,8 @@ import os
 import warnings
 from dataclasses import asdict, dataclass
 
-from ..errors import Diagnostic, PplError
+from ..errors import Diagnostic, Interrupted, PplError
+from .interrupt import catch_interrupt, completed_draws
 
 __all__ = ["MCMCConfig", "run_mcmc", "add_log_likelihood", "ENGINES", "METHODS", "set_thread_defaults",
            "resolve_engine", "check_config"]
@@ -124,15 +125,23 @@ def run_mcmc(pm_model, config: MCMCConfig):
 
             select_device(config.device)
             kwargs["nuts_sampler_kwargs"] = {"chain_method": "vectorized"}
-    with warnings.catch_warnings(), _one_blas_thread():
+    with warnings.catch_warnings(), _one_blas_thread(), catch_interrupt() as sigint:
         warnings.filterwarnings("ignore", category=FutureWarning)
         warnings.filterwarnings("ignore", message=".*ImputationWarning.*")
+        if kwargs.get("nuts_sampler", "pymc") == "pymc":  # PyMC's own sampler: stop every chain on Ctrl-C
+            kwargs["callback"] = sigint.stop_callback
         try:
             result = pm.sample(**kwargs)
-        except (PplError, KeyboardInterrupt, MemoryError):
+        except (PplError, MemoryError):
             raise
+        except KeyboardInterrupt:  # before or between the sampling loops: no draws to keep
+            raise Interrupted() from None
         except Exception as exc:  # noqa: BLE001 - an engine that fails on a model gets a clear message
+            if sigint.interrupted:  # e.g. PyMC: "not enough samples" after Ctrl-C in tuning
+                raise Interrupted() from None
             raise _engine_failed(config, exc) from exc
+    if sigint.interrupted:  # the engine swallowed Ctrl-C and returned what it had
+        raise Interrupted(completed_draws(result, [rv.name for rv in pm_model.free_RVs]))
     return add_log_likelihood(pm_model, result)
 
 

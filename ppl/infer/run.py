@@ -9,7 +9,9 @@ import numpy as np
 
 from .. import driver
 from ..data.bind import BoundData, data_hash
+from ..errors import Diagnostic, Interrupted, PplError
 from ..semantics import ir
+from .interrupt import mark_partial
 from .mcmc import MCMCConfig, check_config, run_mcmc
 from .recover import add_discrete_posterior
 
@@ -67,6 +69,19 @@ def _draw_generated(model, bound, result, seed, progressbar):
     return result
 
 
+def _check_proper_prior(model) -> None:
+    """A model with nothing observed is drawn forward from its prior, which must then be proper."""
+    from ..backend.numerics import improper_variable
+
+    found = improper_variable(model.ir)
+    if found is not None:
+        node, name = found
+        raise PplError(Diagnostic(
+            "E-improper-prior", f"`{node.name}` has an improper prior ({name}) and nothing in the model is "
+            "observed or weighted by a potential: there is no distribution to draw it from", node.span,
+            f"give `{node.name}` a proper prior, or observe data that depend on it"))
+
+
 def _prior_only(pm_model, config: MCMCConfig):
     """A model with nothing to infer: everything is drawn forward."""
     import pymc as pm
@@ -93,24 +108,44 @@ def sample(model, bound: BoundData, config: MCMCConfig):
     """
     check_config(config)
     warnings, lowered = [], None
-    if not _has_parameters(model):
-        result = _prior_only(driver.build(model.ir, bound, generated=True).pm_model, config)
-    elif config.engine == "blackjax" and config.method == "nuts":
-        from .jax_nuts import sample_blackjax
+    try:
+        if not _has_parameters(model):
+            _check_proper_prior(model)
+            result = _prior_only(driver.build(model.ir, bound, generated=True).pm_model, config)
+        elif config.engine == "blackjax" and config.method == "nuts":
+            from .jax_nuts import sample_blackjax
 
-        result = sample_blackjax(model, bound, config)
-        warnings = list(result.attrs.pop("ppl_lowering_warnings", []))
-    else:
-        lowered = driver.build(model.ir, bound)
-        warnings = [w.render() for w in lowered.warnings]
-        result = run_mcmc(lowered.pm_model, config)
-    if model.ir.marginals:
-        built = lowered if lowered is not None else driver.build(model.ir, bound)
-        result = add_discrete_posterior(built, result, seed=_latent_seed(config.seed))
-    result = _draw_generated(model, bound, result, config.seed, config.progressbar)
+            result = sample_blackjax(model, bound, config)
+            warnings = list(result.attrs.pop("ppl_lowering_warnings", []))
+        else:
+            lowered = driver.build(model.ir, bound)
+            warnings = [w.render() for w in lowered.warnings]
+            result = run_mcmc(lowered.pm_model, config)
+    except Interrupted as exc:
+        raise _partial(exc.partial, model, bound, config, warnings) from None
+    except KeyboardInterrupt:
+        raise Interrupted() from None
+    try:
+        if model.ir.marginals:
+            built = lowered if lowered is not None else driver.build(model.ir, bound)
+            result = add_discrete_posterior(built, result, seed=_latent_seed(config.seed))
+        result = _draw_generated(model, bound, result, config.seed, config.progressbar)
+    except KeyboardInterrupt:  # the draws are complete; what is missing is drawn per draw afterwards
+        raise _partial(result, model, bound, config, warnings,
+                       "interrupted (SIGINT) after sampling: no generated quantities or summed-out latents")
     result.attrs.update(provenance(model, bound, config.as_dict()))
     result.attrs["ppl_warnings"] = json.dumps(warnings)
     return result
+
+
+def _partial(result, model, bound, config, warnings, reason="interrupted (SIGINT) while sampling") -> Interrupted:
+    """:class:`Interrupted` carrying the draws done so far, marked partial, with the run's provenance."""
+    if result is None:
+        return Interrupted()
+    result = mark_partial(result, reason)
+    result.attrs.update(provenance(model, bound, config.as_dict()))
+    result.attrs["ppl_warnings"] = json.dumps(warnings)
+    return Interrupted(result)
 
 
 def _latent_seed(seed):

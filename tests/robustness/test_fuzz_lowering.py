@@ -14,10 +14,94 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
-from lowergen import build_case, checked_models
+from fuzzgen import CaseTimeout
+from fuzzrun import Progress, case_limits
+from lowergen import LOWER_SECONDS, build_case, checked_models
 
 OUTCOMES: Counter = Counter()
+# the fuzz run logs a failing model and goes on (fuzzrun.py); the last fuzz test fails if any did
+PROGRESS = Progress(os.environ.get("PPL_FUZZ_PROGRESS"), os.environ.get("PPL_FUZZ_FAILURES", "fuzz-failures.jsonl"))
 _COMMON = dict(database=None, deadline=None, suppress_health_check=list(HealthCheck), print_blob=True)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report_counts():
+    """Write the outcome counts (``PPL_FUZZ_REPORT=path``) for ROBUSTNESS.md."""
+    yield
+    path = os.environ.get("PPL_FUZZ_REPORT")
+    if path and OUTCOMES:
+        import json
+
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"lowering": dict(OUTCOMES), "failures": PROGRESS.n_failures}) + "\n")
+    PROGRESS.write()
+
+
+def test_censored_flat_vector_found_by_the_lowering_fuzz_run():
+    """PyMC failed to draw the start of ``Censored(Flat())`` with a dim (NotImplementedError); now E-start."""
+    import ppl
+
+    text = "dim obs0\np3[obs0] ~ Censored(dist=Flat(), upper=0)\npotential p3\n"
+    assert build_case(ppl.compile(text, "fuzz.ppl"), 0) == "E-start"
+
+
+def test_zerosumnormal_sigma_along_its_event_dim_found_by_the_lowering_fuzz_run():
+    """PyMC raised ValueError at build ("sigma must have length one across the zero-sum axes"); now a check error."""
+    import ppl
+    from ppl.errors import PplError
+
+    with pytest.raises(PplError) as info:
+        ppl.compile("dim obs0\ndata x1: bool[obs0]\np2 ~ ZeroSumNormal(sigma=x1)\n", "fuzz.ppl")
+    assert info.value.span.line == 3 and "`sigma` cannot vary along the event dim `obs0`" in str(info.value)
+
+
+@pytest.mark.parametrize("inner, wrapper", [("ZeroInflatedPoisson(0.5, 2)", "Truncated"),
+                                            ("VonMises(0, 1)", "Truncated"), ("VonMises(0, 1)", "Censored"),
+                                            ("SkewNormal(0, 1, 1)", "Censored"), ("HalfStudentT(3, 1)", "Truncated")])
+def test_what_pymc_cannot_wrap_is_a_check_error(inner, wrapper):
+    """Found by the lowering fuzz run (`Truncated(ZeroInflatedPoisson(x1, 0), 0)`): PyMC's NotImplementedError."""
+    import ppl
+    from ppl.errors import PplError
+
+    with pytest.raises(PplError) as info:
+        ppl.compile(f"mu ~ Normal(0, 1)\np ~ {wrapper}({inner}, lower=0, upper=5)\n", "fuzz.ppl")
+    assert info.value.code == "E-wrapper-argument" and info.value.span.line == 2
+
+
+@pytest.mark.parametrize("text", ["y ~ Censored(ZeroInflatedPoisson(0.5, 2), lower=0, upper=5)",
+                                  "y ~ Truncated(Poisson(2), upper=5)", "y ~ Censored(Normal(0, 1), lower=0)"])
+def test_what_pymc_can_wrap_builds(text):
+    import ppl
+
+    model = ppl.compile(f"mu ~ Normal(0, 1)\n{text}\npotential mu\n", "fuzz.ppl")
+    assert build_case(model, 0) in ("ok", "E-start")
+
+
+@pytest.mark.parametrize("text", ["dim d1 = 9223372036854775807\n", "dim d1 = 100000001\nmu ~ Normal(0, 1)\n"])
+def test_an_unused_huge_dim_is_refused_before_its_coordinates_are_built(text):
+    """Found by the lowering fuzz run: `list(range(2**63 - 1))` for the coordinates, a MemoryError."""
+    import ppl
+    from ppl.errors import PplError
+
+    with pytest.raises(PplError) as info:
+        ppl.compile(text, "fuzz.ppl").bind({})
+    assert info.value.code == "E-too-large" and info.value.span.line == 1 and "dim `d1`" in str(info.value)
+
+
+@pytest.mark.parametrize("index, ok", [("2", False), ("1", True), ("0", True)])
+def test_a_literal_index_beyond_its_dim_is_refused_at_bind(index, ok):
+    """Found by the lowering fuzz run: `x1[2]` on a dim of size 2 was PyTensor's IndexError."""
+    import ppl
+    from ppl.errors import PplError
+
+    model = ppl.compile(f"dim obs0 = 2\ndata x1: int[obs0]\npotential pot2 = x1[{index}]\n", "fuzz.ppl")
+    if ok:
+        assert build_case(model, 0) in ("ok", "E-start")
+        return
+    with pytest.raises(PplError) as info:
+        model.bind({"x1": [1, 2]})
+    assert info.value.code == "E-index-range" and info.value.span.line == 3
+    assert "index 2 is outside dim `obs0` of size 2" in str(info.value)
 
 
 def _run(case) -> None:
@@ -37,7 +121,27 @@ def test_checked_models_build(case):
 @settings(max_examples=int(os.environ.get("PPL_FUZZ_LOWER_EXAMPLES", "300")), **_COMMON)
 @given(checked_models())
 def test_fuzz_checked_models_build(case):
-    _run(case)
+    assume(case is not None)
+    text, model, seed = case
+    raw = f"# data seed {seed}\n{text}".encode()
+    PROGRESS.start_case("lowering", raw)
+    try:
+        with case_limits(LOWER_SECONDS, memory_bytes=4 * 1024**3):
+            outcome = build_case(model, seed)
+    except (Exception, CaseTimeout) as exc:
+        PROGRESS.failed("lowering", raw, exc)
+        return
+    OUTCOMES[outcome] += 1
+    PROGRESS.end_case("lowering", outcome)
+
+
+@pytest.mark.slow
+@pytest.mark.fuzz
+def test_fuzz_lowering_found_no_failures():
+    """Runs after the fuzz test: the models it logged as failing fail the run."""
+    if not PROGRESS.outcomes:
+        pytest.skip("runs after test_fuzz_checked_models_build in the same session")
+    assert PROGRESS.n_failures == 0, f"{PROGRESS.n_failures} failing models, logged in {PROGRESS.failures_path}"
 
 
 # ------------------------------------------------- what the lowering fuzz found

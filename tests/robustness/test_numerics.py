@@ -126,3 +126,61 @@ def test_lowered_model_carries_data_warnings():
     model = ppl.compile(NORMAL, "m.ppl")
     lowered = driver.build(model.ir, model.bind({"y": [1e200, 1.0]}))
     assert [w.code for w in lowered.warnings] == ["W-data-extreme"]
+
+
+@pytest.mark.parametrize("text, line, dist", [
+    ("p ~ Flat()\n", 1, "Flat"),
+    ("mu ~ Normal(0, 1)\np ~ HalfFlat()\nq ~ Normal(p, 1)\n", 2, "HalfFlat"),
+    ("p ~ Censored(dist=Flat(), upper=0)\n", 1, "Flat"),
+])
+def test_an_improper_prior_with_nothing_observed_is_a_located_error(text, line, dist):
+    """Was an internal error (exit 1): PyMC cannot draw the prior of a model with nothing observed."""
+    with pytest.raises(PplError) as info:
+        ppl.compile(text, "m.ppl").sample({}, engine="pymc", **SMALL)
+    assert info.value.code == "E-improper-prior" and info.value.span.line == line
+    assert f"has an improper prior ({dist}) and nothing in the model is observed" in str(info.value)
+
+
+def test_a_vector_of_censored_flat_has_no_starting_point():
+    """Found by the lowering fuzz run: PyMC draws the starting point of a vector of Censored(Flat()) and fails."""
+    diag = _diagnose("dim k = 3\np3[k] ~ Censored(dist=Flat(), upper=0)\npotential sum(p3)\n", {})
+    assert diag.code == "E-start" and diag.span.line == 2
+    assert "cannot choose a starting point for `p3`" in diag.message and "Censored of Flat" in diag.message
+
+
+def test_a_flat_prior_with_observed_data_still_samples_from_its_start():
+    assert _diagnose("dim obs\ndata y: real[obs]\nmu ~ Flat()\ny ~ Normal(mu, 1)\n", {"y": [1.0, 2.0]}) is None
+
+
+TWO_COVARIATES = ("dim obs\ndata x1: real[obs]\ndata x2: real[obs]\ndata y: bool[obs]\na ~ Normal(0, 2.5)\n"
+                  "b1 ~ Normal(0, 2.5)\nb2 ~ Normal(0, 2.5)\ny ~ Bernoulli(logit_p=a + b1 * x1 + b2 * x2)\n")
+
+
+def _xor_free_diagonal(n: int, seed: int):
+    """Points separated by the line x1 + x2 = 0 but by neither coordinate alone."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-3, 3, size=(n, 2))
+    x = x[np.abs(x.sum(axis=1)) > 0.2]
+    return x, (x.sum(axis=1) > 0).astype(int)
+
+
+def test_separation_by_a_combination_of_covariates():
+    x, y = _xor_free_diagonal(60, 1)
+    for j in range(2):  # the single-column check cannot see it
+        assert x[y == 1, j].min() < x[y == 0, j].max() and x[y == 0, j].min() < x[y == 1, j].max()
+    warnings = ppl.compile(TWO_COVARIATES, "m.ppl").bind({"x1": x[:, 0], "x2": x[:, 1], "y": y}).warnings
+    assert [w.code for w in warnings] == ["W-separation"] and warnings[0].span.line == 8
+    assert "separated by a linear combination of `x1`, `x2`" in warnings[0].message
+
+
+def test_no_joint_separation_when_one_label_is_flipped():
+    x, y = _xor_free_diagonal(200, 1)
+    for centre in ([1.5, 1.5], [-1.5, -1.5]):  # a point deep inside each side, relabelled
+        inside = np.argmin(((x - centre) ** 2).sum(axis=1))
+        y[inside] = 1 - y[inside]
+    # brute force over directions: no line x . (cos t, sin t) = c separates the relabelled data
+    for t in np.linspace(0, np.pi, 721):
+        proj = x @ np.array([np.cos(t), np.sin(t)])
+        assert not (proj[y == 1].min() > proj[y == 0].max() or proj[y == 0].min() > proj[y == 1].max())
+    warnings = ppl.compile(TWO_COVARIATES, "m.ppl").bind({"x1": x[:, 0], "x2": x[:, 1], "y": y}).warnings
+    assert warnings == ()

@@ -2,7 +2,9 @@
 
 - Ctrl-C (SIGINT to the process group, as a terminal sends it) while
   sampling: exit code 130, one line on stderr and no traceback, an earlier
-  output file untouched, no temporary files and no sampler processes left.
+  output file untouched, no temporary files and no sampler processes left;
+  with ``--partial FILE`` the draws done so far are in FILE, marked partial,
+  with the run's provenance.
 - Writers racing for one ``--out`` path: the path ends up holding one
   complete result (and a NetCDF reader never sees a partial file).
 - The same seed gives identical draws in two processes (nutpie and PyMC
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import selectors
 import signal
 import subprocess
@@ -74,6 +77,80 @@ def _interrupt(engine: str, tmp_path):
             os.killpg(proc.pid, signal.SIGKILL)
     time.sleep(1)
     return proc.returncode, seen + stderr, stdout, out, _group_gone(proc.pid)
+
+
+# a model slow enough per draw (50,000 observations) that a run is surely inside its draws after tuning,
+# with only two numbers per draw to keep
+SLOW_TEXT = "dim obs\ndata y: real[obs]\nmu ~ Normal(0, 10)\nsigma ~ HalfNormal(5)\ny ~ Normal(mu, sigma)\n"
+
+
+def _slow_model(tmp_path):
+    model, data = tmp_path / "slow.ppl", tmp_path / "slow.json"
+    model.write_text(SLOW_TEXT)
+    data.write_text(json.dumps({"y": np.random.default_rng(5).normal(1.0, 2.0, 50_000).round(4).tolist()}))
+    return model, data
+
+
+def _interrupt_partial(engine: str, tmp_path, wait: float):
+    """Ctrl-C ``wait`` seconds after the sampler starts, with ``--partial``; what it leaves."""
+    model, data = _slow_model(tmp_path)
+    out, part = tmp_path / "fit.nc", tmp_path / "part.nc"
+    out.write_text("earlier result")
+    proc = _ppl("sample", model, "--data", data, "--engine", engine, "--draws", 10**6, "--tune", 50, "--chains", 2,
+                "--seed", 3, "--out", out, "--partial", part, start_new_session=True)
+    try:
+        seen = _wait_for(proc, ("NUTS", "sampling"), timeout=300)
+        time.sleep(wait)
+        os.killpg(proc.pid, signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    time.sleep(1)
+    return proc.returncode, seen + stderr, out, part, _group_gone(proc.pid)
+
+
+def _check_partial(result, tmp_path, engine) -> None:
+    code, stderr, out, part, gone = result
+    assert code == 130, stderr
+    assert "Traceback" not in stderr, stderr
+    message = [line for line in stderr.splitlines() if line.startswith("interrupted")]
+    assert len(message) == 1 and re.fullmatch(
+        r"interrupted: wrote the \d+ draws done in each of (1 chain|2 chains) to \S+part\.nc \(marked partial\); "
+        r"earlier output files are untouched", message[0]), stderr
+    assert out.read_text() == "earlier result"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fit.nc", "part.nc", "slow.json", "slow.ppl"]
+    assert gone, "sampler processes are still running"
+    tree = xr.open_datatree(part, engine="h5netcdf")
+    posterior = tree["posterior"]
+    n_draws, n_chains = posterior.sizes["draw"], posterior.sizes["chain"]
+    assert f"the {n_draws} draws done in each of {n_chains} chain" in message[0]
+    assert 0 < n_draws < 10**6 and n_chains in (1, 2)
+    assert tree.attrs["ppl_partial"] == "true" and "SIGINT" in tree.attrs["ppl_partial_reason"]
+    assert (int(tree.attrs["ppl_partial_draws"]), int(tree.attrs["ppl_partial_chains"])) == (n_draws, n_chains)
+    options = json.loads(tree.attrs["ppl_options"])  # provenance: what was asked for, to repeat the run
+    assert (options["engine"], options["draws"], options["seed"]) == (engine, 10**6, 3)
+    assert tree.attrs["ppl_model_sha256"] and tree.attrs["ppl_data_sha256"] and tree.attrs["ppl_engine"] == engine
+    for name in ("mu", "sigma"):  # completed draws only: no NaN padding
+        assert np.isfinite(posterior[name].values).all()
+    assert abs(float(posterior["mu"].values[:, n_draws // 2:].mean()) - 1.0) < 0.2  # the data's mean (sd 2/sqrt(5e4))
+    assert tree["sample_stats"].sizes["draw"] == n_draws
+
+
+def test_sigint_saves_the_draws_done_so_far_nutpie(tmp_path):
+    _check_partial(_interrupt_partial("nutpie", tmp_path, wait=25), tmp_path, "nutpie")
+
+
+@pytest.mark.slow
+def test_sigint_saves_the_draws_done_so_far_pymc_multiprocess(tmp_path):
+    _check_partial(_interrupt_partial("pymc", tmp_path, wait=25), tmp_path, "pymc")
+
+
+def test_partial_file_must_differ_from_out_and_have_a_format(tmp_path):
+    for extra in (["--out", tmp_path / "a.nc", "--partial", tmp_path / "a.nc"], ["--partial", tmp_path / "a.txt"]):
+        proc = _ppl("sample", EIGHT, *extra)
+        _, stderr = proc.communicate(timeout=120)
+        assert proc.returncode == 2 and "error: --partial" in stderr and "Traceback" not in stderr, stderr
 
 
 def _check_interrupted(result, tmp_path) -> None:
