@@ -1,8 +1,8 @@
 """A PyMC model as pure JAX functions with the data as explicit inputs.
 
 PyMC's own JAX helpers bake shared data into the graph as constants; here
-every shared variable of the graph (``pm.Data``, observed data, dim lengths)
-becomes an input, so one compiled program serves any data of the same shapes
+every shared variable of the graph (``pm.Data``, observed data) becomes an
+input (dim lengths stay constants: they are shapes), so one compiled program serves any data of the same shapes
 (a cache hit across processes, SBC/VSBC re-fits, ``jax.vmap`` over datasets).
 
 :func:`jax_model` returns a :class:`JaxModel` holding
@@ -51,11 +51,17 @@ class JaxModel:
     init_depends_on_data: bool
 
 
-def _shared_inputs(outputs):
+def _shared_inputs(outputs, constants=()):
+    """The shared variables behind ``outputs``, except RNGs and ``constants`` (dim lengths).
+
+    Dim lengths stay constants: they are shapes (``AllocEmpty`` of imputed
+    entries, ``models/regression_missing.ppl``), which XLA needs concrete;
+    programs are keyed by the data shapes anyway.
+    """
     from pytensor.compile.sharedvalue import SharedVariable
     from pytensor.graph.traversal import ancestors
 
-    seen, found = set(), []
+    seen, found = {id(c) for c in constants}, []
     for var in ancestors(outputs):
         if isinstance(var, SharedVariable) and id(var) not in seen and not _is_rng(var):
             seen.add(id(var))
@@ -105,7 +111,7 @@ def jax_model(pm_model) -> JaxModel:
     wanted, names = _output_names(pm_model)
     loglik = pm_model.logp(vars=pm_model.observed_RVs, sum=False) if pm_model.observed_RVs else []
     outputs = [logp, *wanted, *loglik]
-    shared = _shared_inputs(outputs)
+    shared = _shared_inputs(outputs, constants=pm_model.dim_lengths.values())
     data_inputs = _as_inputs(shared)
     replaced = clone_replace(outputs, replace=dict(zip(shared, data_inputs)))
     values = pm_model.value_vars

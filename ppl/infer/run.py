@@ -10,7 +10,7 @@ import numpy as np
 from .. import driver
 from ..data.bind import BoundData, data_hash
 from ..semantics import ir
-from .mcmc import MCMCConfig, check_config, run_mcmc
+from .mcmc import MCMCConfig, _has_discrete, check_config, run_mcmc
 from .recover import add_discrete_posterior
 
 __all__ = ["sample", "predict", "provenance"]
@@ -89,7 +89,8 @@ def sample(model, bound: BoundData, config: MCMCConfig):
     """Run MCMC on the inference model, then draw generated quantities per draw.
 
     The ``blackjax`` engine runs a compiled program, from the cache when it can
-    (no PyMC graph is built then); the other engines go through ``pm.sample``.
+    (no PyMC graph is built then); ``numpyro`` runs NumPyro's NUTS on ppl's JAX
+    graph (:mod:`.jax_numpyro`); the other engines go through ``pm.sample``.
     """
     check_config(config)
     warnings, lowered = [], None
@@ -103,7 +104,7 @@ def sample(model, bound: BoundData, config: MCMCConfig):
     else:
         lowered = driver.build(model.ir, bound)
         warnings = [w.render() for w in lowered.warnings]
-        result = run_mcmc(lowered.pm_model, config)
+        result = _run_built(model, bound, lowered, config)
     if model.ir.marginals:
         built = lowered if lowered is not None else driver.build(model.ir, bound)
         result = add_discrete_posterior(built, result, seed=_latent_seed(config.seed))
@@ -111,6 +112,15 @@ def sample(model, bound: BoundData, config: MCMCConfig):
     result.attrs.update(provenance(model, bound, config.as_dict()))
     result.attrs["ppl_warnings"] = json.dumps(warnings)
     return result
+
+
+def _run_built(model, bound, lowered, config: MCMCConfig):
+    """NumPyro's NUTS on ppl's JAX graph when every parameter is continuous, else ``pm.sample``."""
+    if config.engine == "numpyro" and config.method == "nuts" and not _has_discrete(lowered.pm_model):
+        from .jax_numpyro import sample_numpyro
+
+        return sample_numpyro(model, bound, lowered, config)
+    return run_mcmc(lowered.pm_model, config)
 
 
 def _latent_seed(seed):
