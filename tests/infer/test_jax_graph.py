@@ -11,6 +11,8 @@ went wrong (NaN on ``zip_latent``, see :mod:`ppl.infer.jax_lse`).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -29,18 +31,26 @@ def _points(pm_model, rng, n=5, scales=(0.3,)):
         yield {k: v + rng.normal(0, scale, size=np.shape(v)) for k, v in ip.items()}
 
 
-def _continuous(name):
+@functools.cache
+def _built(name):
+    """The model and its JAX conversion, shared by the log density and gradient tests."""
+    enable_x64()
     pm_model = ppl.load(MODELS / f"{name}.ppl").build()
     if any(rv.dtype.startswith("int") for rv in pm_model.free_RVs):
+        return pm_model, None
+    return pm_model, jax_model(pm_model)
+
+
+def _continuous(name):
+    pm_model, jm = _built(name)
+    if jm is None:
         pytest.skip("discrete parameters: no unconstrained density")
-    return pm_model
+    return pm_model, jm
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_jax_logp_equals_pymc(name):
-    enable_x64()
-    pm_model = _continuous(name)
-    jm = jax_model(pm_model)
+    pm_model, jm = _continuous(name)
     c_logp = pm_model.compile_logp()
     data = list(jm.data_values)
     for point in _points(pm_model, np.random.default_rng(20261122)):
@@ -52,9 +62,7 @@ def test_jax_logp_equals_pymc(name):
 def test_jax_gradient_equals_pymc(name):
     import jax
 
-    enable_x64()
-    pm_model = _continuous(name)
-    jm = jax_model(pm_model)
+    pm_model, jm = _continuous(name)
     c_logp, c_dlogp = pm_model.compile_logp(), pm_model.compile_dlogp()
     data = list(jm.data_values)
     grad = jax.jit(jax.grad(lambda v: jm.logp(v, data)))
