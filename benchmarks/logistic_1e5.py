@@ -153,7 +153,7 @@ def parse_args(argv=None):
     p.add_argument("--device", default="cpu", choices=["auto", "cpu", "gpu"], help="device of the JAX engines")
     p.add_argument("--no-write", action="store_true", help="print the table, leave BENCHMARKS.md alone")
     args = p.parse_args(argv)
-    full = dict(rows=100_000, cols=15, draws=1000, tune=1000, chains=4, repeats=3)
+    full = FULL
     quick = dict(rows=10_000, cols=10, draws=300, tune=300, chains=2, repeats=1)
     for k, v in (quick if args.quick else full).items():
         if getattr(args, k) is None:
@@ -163,6 +163,14 @@ def parse_args(argv=None):
     if unknown:
         p.error(f"unknown engine(s) {', '.join(unknown)}; choose from {', '.join(ENGINES)}")
     return args
+
+
+FULL = dict(rows=100_000, cols=15, draws=1000, tune=1000, chains=4, repeats=3)
+
+
+def reduced(args) -> bool:
+    """Whether this run is smaller than the full benchmark (its section then says so)."""
+    return args.quick or any(getattr(args, k) < v for k, v in FULL.items())
 
 
 def device_name(device: str) -> tuple[str, str]:
@@ -198,8 +206,7 @@ def main(argv=None) -> int:
                      m.ess_per_s, ratio])
     body = table(["engine", "backend / device", "wall s (median)", "min bulk ESS", "ESS/s", "ESS/s vs nutpie"], rows)
     note = ("\n\n**Reduced run on a shared, loaded machine (2 cores, other jobs running): it shows that the script "
-            "works, not the speed. Rerun the full command on a quiet machine.**") if args.quick or args.rows < 100_000 \
-        else ""
+            "works, not the speed. Rerun the full command on a quiet machine.**") if reduced(args) else ""
     text = (f"N = {args.rows:,} rows, D = {args.cols} columns (simulated, seed {args.data_seed}); {args.chains} chains x "
             f"{args.draws} draws after {args.tune} tuning steps; {args.repeats} repeat(s), medians; wall time from the "
             f"built PyMC model to the draws (compilation included, no pointwise log-likelihood); nutpie on "

@@ -91,3 +91,9 @@ def test_logistic_data_are_seeded():
     np.testing.assert_array_equal(a["X"], b["X"])
     np.testing.assert_array_equal(a["y"], b["y"])
     assert set(np.unique(a["y"])) <= {0, 1} and a["X"].shape == (200, 3)
+
+
+def test_logistic_section_says_when_the_run_is_reduced():
+    assert not logistic_1e5.reduced(logistic_1e5.parse_args([]))
+    assert logistic_1e5.reduced(logistic_1e5.parse_args(["--draws", "300"]))
+    assert logistic_1e5.reduced(logistic_1e5.parse_args(["--quick"]))

@@ -54,11 +54,18 @@ def _means(result, names):
 
 
 def z_scores(ref, got, names):
-    """``(z, labels)``: standardized differences of the posterior means, one per scalar component."""
+    """``(z, labels)``: standardized differences of the posterior means, one per scalar component.
+
+    Components that are constant on both sides (no Monte Carlo error) must agree exactly instead.
+    """
     m_ref, s_ref, labels = _means(ref, names)
     m_got, s_got, labels_got = _means(got, names)
     assert labels == labels_got
-    return np.abs(m_got - m_ref) / np.sqrt(s_ref ** 2 + s_got ** 2), labels
+    constant = (np.nan_to_num(s_ref) == 0) & (np.nan_to_num(s_got) == 0)  # e.g. a correlation matrix's diagonal
+    np.testing.assert_allclose(m_got[constant], m_ref[constant], rtol=1e-10, err_msg="constant components differ")
+    keep = ~constant
+    z = np.abs(m_got[keep] - m_ref[keep]) / np.sqrt(s_ref[keep] ** 2 + s_got[keep] ** 2)
+    return z, [lab for lab, k in zip(labels, keep) if k]
 
 
 def bonferroni_limit(k: int, alpha: float = ALPHA) -> float:
