@@ -111,11 +111,11 @@ def command(name: str, quick: bool, platform: str, scratch: Path) -> list[str] |
 
 
 def _embedded(text: str) -> str:
-    """A sub-benchmark's sections, markers removed and headings moved one level down."""
-    lines = [ln for ln in text.splitlines() if not re.fullmatch(r"\s*<!--.*-->\s*", ln)]
-    lines = ["#" + ln if ln.startswith("##") else ln for ln in lines]
-    if lines and lines[0].startswith("# Benchmarks"):
-        lines = lines[1:]
+    """A sub-benchmark's sections: markers and the file's preamble removed, headings two levels down."""
+    lines = text.splitlines()
+    start = next((i for i, ln in enumerate(lines) if ln.startswith("<!--")), 0)  # the file's own preamble before
+    lines = [ln for ln in lines[start:] if not re.fullmatch(r"\s*<!--.*-->\s*", ln)]
+    lines = ["##" + ln if ln.startswith("##") else ln for ln in lines]
     return "\n".join(lines).strip()
 
 
@@ -150,7 +150,7 @@ def main(argv=None) -> int:
         statuses.append(f"{name}: {status}")
         print(f"[gpu.py] {name}: {status}", file=sys.stderr, flush=True)
         parts.append(f"### {name}\n\n{body}")
-    head = (f"Device: **{message}**. Sub-benchmarks run with `JAX_PLATFORMS="
+    head = (f"Device: **{message.rstrip('.')}**. Sub-benchmarks run with `JAX_PLATFORMS="
             f"{device_env(platform)['JAX_PLATFORMS']}`: {'; '.join(statuses)}.")
     if args.quick:
         head += "\n\n**Reduced run (--quick): shows that the scripts run, not the speed.**"
