@@ -83,19 +83,25 @@ def table(header: list[str], rows: list[list]) -> str:
     return "\n".join(lines)
 
 
+def benchmarks_md() -> Path:
+    """``$PPL_BENCHMARKS_MD`` (``benchmarks/gpu.py`` gathers sections from a scratch file), else BENCHMARKS.md."""
+    return Path(os.environ.get("PPL_BENCHMARKS_MD") or BENCHMARKS_MD)
+
+
 def write_section(name: str, title: str, body: str) -> None:
     """Replace section ``name`` of BENCHMARKS.md (atomically), or append it."""
     start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     section = (f"{start}\n## {title}\n\nCommand: `{command_line()}` ({stamp})\n\nMachine: {machine()}\n\n"
                f"{body.strip()}\n{end}")
-    text = BENCHMARKS_MD.read_text() if BENCHMARKS_MD.exists() else "# Benchmarks\n\nEach section is written by the script named in it; rerun the command to refresh it.\n"
+    target = benchmarks_md()
+    text = target.read_text() if target.exists() else "# Benchmarks\n\nEach section is written by the script named in it; rerun the command to refresh it.\n"
     if start in text and end in text:
         head, rest = text.split(start, 1)
         text = head + section + rest.split(end, 1)[1]
     else:
         text = text.rstrip() + "\n\n" + section + "\n"
-    fd, tmp = tempfile.mkstemp(dir=ROOT, prefix=".BENCHMARKS-")
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".BENCHMARKS-")
     with os.fdopen(fd, "w") as fh:
         fh.write(text)
-    os.replace(tmp, BENCHMARKS_MD)
+    os.replace(tmp, target)

@@ -1,8 +1,8 @@
 """A PyMC model as pure JAX functions with the data as explicit inputs.
 
 PyMC's own JAX helpers bake shared data into the graph as constants; here
-every shared variable of the graph (``pm.Data``, observed data, dim lengths)
-becomes an input, so one compiled program serves any data of the same shapes
+every shared variable of the graph (``pm.Data``, observed data) becomes an
+input (dim lengths stay constants: they are shapes), so one compiled program serves any data of the same shapes
 (a cache hit across processes, SBC/VSBC re-fits, ``jax.vmap`` over datasets).
 
 :func:`jax_model` returns a :class:`JaxModel` holding
@@ -12,6 +12,12 @@ becomes an input, so one compiled program serves any data of the same shapes
 * ``expand(values, data)``: constrained values of the free variables, the
   deterministics and the pointwise log-likelihood of each observed variable;
 * the names, shapes and dims of everything, and the data inputs' names.
+
+Log-sum-exp (mixtures and summed-out latents) is converted by
+:mod:`ppl.infer.jax_lse`, not by PyTensor's inlined graph: XLA's CPU fusion of
+the inlined graph gave NaN gradients where a term is ``-inf`` (a zero count
+from a structural zero, ``models/zip_latent.ppl``), which sent NumPyro's NUTS
+to a wrong posterior.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["JaxModel", "jax_model", "enable_x64"]
+__all__ = ["JaxModel", "jax_model", "enable_x64", "jaxify"]
 
 
 def enable_x64() -> None:
@@ -45,11 +51,17 @@ class JaxModel:
     init_depends_on_data: bool
 
 
-def _shared_inputs(outputs):
+def _shared_inputs(outputs, constants=()):
+    """The shared variables behind ``outputs``, except RNGs and ``constants`` (dim lengths).
+
+    Dim lengths stay constants: they are shapes (``AllocEmpty`` of imputed
+    entries, ``models/regression_missing.ppl``), which XLA needs concrete;
+    programs are keyed by the data shapes anyway.
+    """
     from pytensor.compile.sharedvalue import SharedVariable
     from pytensor.graph.traversal import ancestors
 
-    seen, found = set(), []
+    seen, found = {id(c) for c in constants}, []
     for var in ancestors(outputs):
         if isinstance(var, SharedVariable) and id(var) not in seen and not _is_rng(var):
             seen.add(id(var))
@@ -67,10 +79,19 @@ def _as_inputs(shared):
     return [pt.tensor(name=s.name, dtype=s.type.dtype, shape=s.type.shape) for s in shared]
 
 
-def _jaxify(inputs, outputs):
-    from pymc.sampling.jax import get_jaxified_graph
+def jaxify(inputs, outputs):
+    """PyMC's ``get_jaxified_graph``, with log-sum-exp kept as one fenced op (see :mod:`.jax_lse`)."""
+    from pymc.sampling.jax import _replace_shared_variables
+    from pytensor.compile import mode
+    from pytensor.graph.fg import FunctionGraph
+    from pytensor.link.jax.dispatch import jax_funcify
 
-    return get_jaxified_graph(inputs=inputs, outputs=outputs)
+    from .jax_lse import fence_logsumexp
+
+    fgraph = FunctionGraph(inputs=inputs, outputs=_replace_shared_variables(outputs), clone=True)
+    fence_logsumexp(fgraph)
+    mode.JAX.optimizer.rewrite(fgraph)
+    return jax_funcify(fgraph)
 
 
 def _output_names(pm_model):
@@ -90,12 +111,12 @@ def jax_model(pm_model) -> JaxModel:
     wanted, names = _output_names(pm_model)
     loglik = pm_model.logp(vars=pm_model.observed_RVs, sum=False) if pm_model.observed_RVs else []
     outputs = [logp, *wanted, *loglik]
-    shared = _shared_inputs(outputs)
+    shared = _shared_inputs(outputs, constants=pm_model.dim_lengths.values())
     data_inputs = _as_inputs(shared)
     replaced = clone_replace(outputs, replace=dict(zip(shared, data_inputs)))
     values = pm_model.value_vars
-    logp_fn = _jaxify([*values, *data_inputs], replaced[:1])
-    expand_fn = _jaxify([*values, *data_inputs], replaced[1:])
+    logp_fn = jaxify([*values, *data_inputs], replaced[:1])
+    expand_fn = jaxify([*values, *data_inputs], replaced[1:])
     init_exprs = [pm_model.rvs_to_initial_values.get(rv) for rv in pm_model.free_RVs]
     init_vars = [e for e in init_exprs if e is not None and hasattr(e, "owner")]
     depends = bool(init_vars) and any(s in set(ancestors(init_vars)) for s in shared)

@@ -12,7 +12,7 @@ from ..data.bind import BoundData, data_hash
 from ..errors import Diagnostic, Interrupted, PplError
 from ..semantics import ir
 from .interrupt import mark_partial
-from .mcmc import MCMCConfig, check_config, run_mcmc
+from .mcmc import MCMCConfig, _has_discrete, check_config, run_mcmc
 from .recover import add_discrete_posterior
 
 __all__ = ["sample", "predict", "provenance"]
@@ -104,7 +104,8 @@ def sample(model, bound: BoundData, config: MCMCConfig):
     """Run MCMC on the inference model, then draw generated quantities per draw.
 
     The ``blackjax`` engine runs a compiled program, from the cache when it can
-    (no PyMC graph is built then); the other engines go through ``pm.sample``.
+    (no PyMC graph is built then); ``numpyro`` runs NumPyro's NUTS on ppl's JAX
+    graph (:mod:`.jax_numpyro`); the other engines go through ``pm.sample``.
     """
     check_config(config)
     warnings, lowered = [], None
@@ -120,7 +121,7 @@ def sample(model, bound: BoundData, config: MCMCConfig):
         else:
             lowered = driver.build(model.ir, bound)
             warnings = [w.render() for w in lowered.warnings]
-            result = run_mcmc(lowered.pm_model, config)
+            result = _run_built(model, bound, lowered, config)
     except Interrupted as exc:
         raise _partial(exc.partial, model, bound, config, warnings) from None
     except KeyboardInterrupt:
@@ -146,6 +147,15 @@ def _partial(result, model, bound, config, warnings, reason="interrupted (SIGINT
     result.attrs.update(provenance(model, bound, config.as_dict()))
     result.attrs["ppl_warnings"] = json.dumps(warnings)
     return Interrupted(result)
+
+
+def _run_built(model, bound, lowered, config: MCMCConfig):
+    """NumPyro's NUTS on ppl's JAX graph when every parameter is continuous, else ``pm.sample``."""
+    if config.engine == "numpyro" and config.method == "nuts" and not _has_discrete(lowered.pm_model):
+        from .jax_numpyro import sample_numpyro
+
+        return sample_numpyro(model, bound, lowered, config)
+    return run_mcmc(lowered.pm_model, config)
 
 
 def _latent_seed(seed):

@@ -191,9 +191,9 @@ def _data_shared(pm_model, outputs) -> list:
 
 
 def _jaxify(inputs, outputs) -> Callable:
-    from pymc.sampling.jax import get_jaxified_graph
+    from ..infer.jax_graph import jaxify  # log-sum-exp fenced from XLA fusion (NaN gradients otherwise)
 
-    return get_jaxified_graph(inputs=list(inputs), outputs=list(outputs))
+    return jaxify(list(inputs), list(outputs))
 
 
 def _constant_zero():
