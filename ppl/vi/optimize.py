@@ -27,7 +27,7 @@ import numpy as np
 
 from .convergence import CONVERGED, DIVERGED, RUNNING, accumulate, end_window, init_monitor
 
-__all__ = ["init_state", "make_chunk", "minibatch", "shuffle_rows"]
+__all__ = ["chunk_windows", "init_state", "make_chunk", "minibatch", "shuffle_rows"]
 
 
 def _optimizer():
@@ -161,10 +161,14 @@ def make_chunk(objective, family, config, on_trace: Callable | None = None) -> C
     otherwise dominate small models.  ``on_trace`` is called each time JAX
     traces the function (tests count compilations with it).
     """
+    return chunk_windows(_window_fn(objective, family, config), config, on_trace)
+
+
+def chunk_windows(window: Callable, config, on_trace: Callable | None = None) -> Callable:
+    """``chunk(state, data, limit)`` running ``config.windows_per_call`` calls of ``window`` in one scan,
+    skipping (``lax.cond``) those after the fit stopped or reached ``limit`` steps."""
     import jax
     import jax.numpy as jnp
-
-    window = _window_fn(objective, family, config)
 
     def skipped(state, data):
         shapes = jax.eval_shape(window, state, data)

@@ -40,7 +40,7 @@ from __future__ import annotations
 from typing import Callable
 
 from ..convergence import CONVERGED, DIVERGED, RUNNING, window_elbo
-from ..optimize import minibatch
+from ..optimize import chunk_windows, minibatch
 
 __all__ = ["BASELINE_DECAY", "make_loss", "init_state", "make_chunk"]
 
@@ -191,22 +191,4 @@ def make_chunk(engine, on_trace: Callable | None = None) -> Callable:
         state = dict(state, status=status, bad_step=scanned["bad_step"])
         return state, elbos, dict(record, ran=jnp.ones((), bool))
 
-    def skipped(state, data):
-        shapes = jax.eval_shape(window, state, data)
-        record = {k: jnp.zeros(v.shape, v.dtype) if v.dtype == bool else jnp.full(v.shape, jnp.nan, v.dtype)
-                  for k, v in shapes[2].items()}
-        return state, jnp.full(shapes[1].shape, jnp.nan), record
-
-    def chunk(state, data, limit):
-        if on_trace is not None:
-            on_trace()
-
-        def one(s, _):
-            go = (s["status"] == RUNNING) & (s["step"] < limit)
-            s, elbos, record = jax.lax.cond(go, window, skipped, s, data)
-            return s, (elbos, record)
-
-        state, (elbos, records) = jax.lax.scan(one, state, None, length=config.windows_per_call)
-        return state, elbos.reshape(-1), records
-
-    return chunk
+    return chunk_windows(window, config, on_trace)
