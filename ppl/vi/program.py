@@ -220,7 +220,8 @@ def _last(record) -> dict:
     return {k: np.asarray(v)[i] for k, v in record.items()}
 
 
-def _to_fit(method: str, state, elbos, records) -> VIFit:
+def fit_record(state, elbos, records) -> dict:
+    """``stop_reason``, ``steps``, ``elbo``, ``windows``, ``diverged_step`` of a finished windowed loop."""
     status, bad = int(state["status"]), int(state["bad_step"])
     steps = bad if status == DIVERGED else int(state["step"])
     elbo = np.concatenate([np.asarray(e) for e in elbos])
@@ -229,7 +230,11 @@ def _to_fit(method: str, state, elbos, records) -> VIFit:
     if status == DIVERGED:  # the window that diverged is not a window of the fit
         ran[np.flatnonzero(ran)[-1:]] = False
     windows = {k: np.concatenate([np.asarray(r[k]) for r in records])[ran] for k in records[0] if k != "ran"}
+    return dict(stop_reason=STOP_REASONS[status], steps=steps, elbo=elbo, windows=windows,
+                diverged_step=bad if bad >= 0 else None)
+
+
+def _to_fit(method: str, state, elbos, records) -> VIFit:
     params = {k: np.asarray(v) for k, v in state["mon"]["avg"].items()}
     last = {k: np.asarray(v) for k, v in state["params"].items()}
-    return VIFit(method, params, STOP_REASONS[status], steps, elbo, windows,
-                 diverged_step=bad if bad >= 0 else None, last_params=last)
+    return VIFit(method, params, last_params=last, **fit_record(state, elbos, records))

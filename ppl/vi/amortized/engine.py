@@ -4,7 +4,7 @@
 or ``batch_size`` rows of the amortized variables' dim for a minibatch),
 splits its log density per row (:mod:`.terms`), lays out q
 (:mod:`.guide`) and compiles the optimisation loop (:mod:`.train`).
-:meth:`Engine.fit` runs it and returns a :class:`GuideFit`.
+:meth:`Engine.fit` runs it and returns a :class:`VIFit`.
 """
 
 from __future__ import annotations
@@ -16,33 +16,16 @@ from typing import Callable
 import numpy as np
 
 from ... import driver
-from ..convergence import DIVERGED, RUNNING, STOP_REASONS
+from ..convergence import RUNNING
 from ..minibatch import batch_bound
 from ..objective import Batch
 from ..optimize import shuffle_rows
+from ..program import VIFit, fit_record
 from .encoder import encoder_rows, standardizer
 from .guide import make_guide
 from .spec import Spec
 
-__all__ = ["Engine", "GuideFit", "compile_engine"]
-
-
-@dataclass(frozen=True)
-class GuideFit:
-    """q's parameters (the last window's average), the per-step ELBO, the per-window record
-    (``elbo``, ``elbo_se``, ``lr``, ``flat``) and why the optimisation stopped."""
-
-    params: dict
-    stop_reason: str
-    steps: int
-    elbo: np.ndarray
-    windows: dict[str, np.ndarray]
-    diverged_step: int | None = None
-    last_params: dict = field(default_factory=dict)
-
-    @property
-    def converged(self) -> bool:
-        return self.stop_reason == "converged"
+__all__ = ["Engine", "compile_engine"]
 
 
 @dataclass(eq=False)
@@ -87,7 +70,7 @@ class Engine:
     def _count(self) -> None:
         self.traces += 1
 
-    def fit(self, key, steps: int | None = None, progress: Callable | None = None) -> GuideFit:
+    def fit(self, key, steps: int | None = None, progress: Callable | None = None) -> VIFit:
         """Optimise q from a fresh start (``key``); ``steps`` overrides the step limit."""
         import jax
 
@@ -112,21 +95,12 @@ class Engine:
                 return _to_fit(state, elbos, records)
 
 
-def _to_fit(state, elbos, records) -> GuideFit:
-    status, bad = int(state["status"]), int(state["bad_step"])
-    steps = bad if status == DIVERGED else int(state["step"])
-    elbo = np.concatenate([np.asarray(e) for e in elbos])
-    elbo = elbo[:steps + 1] if status == DIVERGED else elbo[:steps]
-    ran = np.concatenate([np.asarray(r["ran"]) for r in records])
-    if status == DIVERGED:
-        ran[np.flatnonzero(ran)[-1:]] = False
-    windows = {k: np.concatenate([np.asarray(r[k]) for r in records])[ran] for k in records[0] if k != "ran"}
+def _to_fit(state, elbos, records) -> VIFit:
     import jax
 
     params = jax.tree.map(np.asarray, state["avg"])
     last = jax.tree.map(np.asarray, state["params"])
-    return GuideFit(params, STOP_REASONS[status], steps, elbo, windows,
-                    diverged_step=bad if bad >= 0 else None, last_params=last)
+    return VIFit("guide", params, last_params=last, **fit_record(state, elbos, records))
 
 
 def full_data(objective, values: dict) -> tuple[np.ndarray, ...]:
