@@ -8,7 +8,10 @@ For every model ``models/NAME.ppl``:
   (parameters free, likelihoods observed, ``=`` deterministic, generated
   quantities absent) with the dims written in the file, and a finite logp and
   gradient at its initial point;
-* its truth file (simulated data sets) names model variables, with their shapes.
+* its truth file (simulated data sets) names model variables, with their shapes;
+  so does ``NAME.sim.truth.json`` for a second, simulated data set
+  ``NAME.sim.json`` (the recovery test's data for models whose default data
+  are real), which holds exactly the declared data names.
 
 The model files are read here with a few regular expressions over the
 statement heads (``dim``, ``data``, ``NAME[...] ~``, ``NAME[...] =``); this
@@ -228,7 +231,25 @@ def test_truth_names_and_shapes(name):
     path = MODELS_DIR / f"{name}.truth.json"
     if not path.exists():
         pytest.skip("real data: no true values")
-    decl, model, truth = read_declarations(name), _build(name), load_json(path.name)
+    _check_truth(name, _build(name), load_json(path.name))
+
+
+SIM_NAMES = sorted(p.name.removesuffix(".sim.truth.json") for p in MODELS_DIR.glob("*.sim.truth.json"))
+
+
+@pytest.mark.parametrize("name", SIM_NAMES)
+def test_simulated_recovery_set_has_the_declared_data_and_truth_shapes(name):
+    """``NAME.sim.json`` (a second, simulated data set for the recovery test) and its truths."""
+    data = load_json(f"{name}.sim.json")
+    assert set(data) == set(read_declarations(name).data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = REFERENCES[name](data)
+    _check_truth(name, model, load_json(f"{name}.sim.truth.json"))
+
+
+def _check_truth(name: str, model, truth: dict) -> None:
+    decl = read_declarations(name)
     assert set(truth) <= set(decl.sampled) | set(decl.derived)
     for var, value in truth.items():
         dims = model.named_vars_to_dims.get(var, ())
