@@ -337,3 +337,33 @@ def test_cli_reports_the_error_without_traceback(tmp_path):
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
     assert "m.ppl:5:1: error: `y` is discrete (Poisson) and has missing values" in proc.stderr
+
+
+def test_show_reports_the_decision_on_the_data():
+    from ppl.semantics.pretty import show_missing
+
+    data, g, _ = _mixture_data(np.random.default_rng(14))
+    model = ppl.compile(MIXTURE)
+    bound = model.bind(data)
+    text = show_missing(driver.on_data(model.ir, bound), {"g": (3, 7)}, model.ir)
+    assert text.splitlines()[:3] == [
+        "summed out where missing (missing entries of discrete data)",
+        "  g [obs]: 3 of 7 entries missing; 3 values along `component`",
+        "    summed out of x through m: every path is elementwise along [obs]; the observed entries are pinned to "
+        "their values"]
+    assert "computed after inference, per draw, from those draws: twice" in text
+    assert show_missing(driver.on_data(model.ir, model.bind({"g": [0, 1], "x": [0.0, 1.0]})), {}) == ""
+    alone = ppl.compile(CATEGORICAL_ALONE)
+    text = show_missing(driver.on_data(alone.ir, alone.bind({"g": [0, None, 2]})), {"g": (1, 3)})
+    assert "nothing observed depends on them: they drop out of the model" in text and "`g_observed`" in text
+
+
+def test_dependent_with_missing_values_of_its_own_is_an_error_only_if_both_are_missing():
+    data, _, x = _mixture_data(np.random.default_rng(15))
+    data["x"] = [None] + data["x"][1:]
+    with pytest.raises(PplError) as info:
+        ppl.compile(MIXTURE, name="m.ppl").build(data)
+    assert info.value.code == "E-marginal-missing"
+    assert str(info.value).startswith("m.ppl:11:1: error: `x` has missing values and depends on the summed-out `g`")
+    data["g"] = [0, 1, 2, 0, 1, 2, 0]
+    assert "x_unobserved" in ppl.compile(MIXTURE).build(data).named_vars  # g fully observed: x imputed
