@@ -367,3 +367,36 @@ def test_dependent_with_missing_values_of_its_own_is_an_error_only_if_both_are_m
     assert str(info.value).startswith("m.ppl:11:1: error: `x` has missing values and depends on the summed-out `g`")
     data["g"] = [0, 1, 2, 0, 1, 2, 0]
     assert "x_unobserved" in ppl.compile(MIXTURE).build(data).named_vars  # g fully observed: x imputed
+
+
+TWO_DIMS = """
+dim ind
+dim occasion
+data y: bool[ind, occasion]
+p[occasion] ~ Beta(2, 2)
+y ~ Bernoulli(p)
+"""
+
+
+def test_bernoulli_over_two_dims_recovers_p_of_one_at_missing_entries_only():
+    rng = np.random.default_rng(16)
+    y = rng.integers(0, 2, (4, 3)).astype(float)
+    missing = np.zeros((4, 3), dtype=bool)
+    missing[[0, 2, 3], [1, 1, 2]] = True
+    y[missing] = np.nan
+    model = ppl.compile(TWO_DIMS)
+    lowered = driver.build(model.ir, model.bind({"y": [[None if np.isnan(v) else int(v) for v in row] for row in y]}))
+    p = rng.uniform(0.05, 0.95, (1, 6, 3))
+    post = _posterior({"p": p}, 1)
+    out = recover_discrete(lowered, post, seed=17)
+    probs = out["y_probs"].values
+    assert out["y_probs"].dims == ("chain", "draw", "ind", "occasion")
+    np.testing.assert_allclose(probs[..., missing], np.broadcast_to(p[:, :, None, :], probs.shape)[..., missing],
+                               rtol=1e-12)
+    assert np.all(np.isnan(probs[..., ~missing]))
+    np.testing.assert_array_equal(out["y"].values[..., ~missing], np.broadcast_to(y[~missing], (1, 6, 9)))
+    ll = marginal_log_likelihood(lowered, post)["y"]
+    assert ll.dims == ("chain", "draw", "y_observed") and ll.shape == (1, 6, 9)
+    np.testing.assert_array_equal(ll["y_observed"].values, np.flatnonzero(~missing.reshape(-1)))
+    expected = np.where(y == 1, np.log(p[:, :, None, :]), np.log1p(-p[:, :, None, :]))[..., ~missing]
+    np.testing.assert_allclose(ll.values, expected, rtol=1e-12)
