@@ -400,3 +400,19 @@ def test_bernoulli_over_two_dims_recovers_p_of_one_at_missing_entries_only():
     np.testing.assert_array_equal(ll["y_observed"].values, np.flatnonzero(~missing.reshape(-1)))
     expected = np.where(y == 1, np.log(p[:, :, None, :]), np.log1p(-p[:, :, None, :]))[..., ~missing]
     np.testing.assert_allclose(ll.values, expected, rtol=1e-12)
+
+
+def test_forward_draws_of_the_variable_come_from_its_own_distribution():
+    """Prior predictive draws of a variable with missing entries: y_i ~ Categorical(w) given each draw of w."""
+    import pymc as pm
+
+    data, _, _ = _mixture_data(np.random.default_rng(18))
+    pm_model = ppl.compile(MIXTURE).build(data)
+    with pm_model:
+        prior = pm.sample_prior_predictive(draws=3000, var_names=["g", "w"], random_seed=19)
+    g = prior["prior_predictive"]["g"].values.reshape(3000, -1)
+    w = prior["prior"]["w"].values.reshape(3000, -1)
+    assert g.shape == (3000, 7) and set(np.unique(g)) == {0, 1, 2}
+    for k in range(3):  # E[1(g_i = k) - w_k] = 0, within 5 standard errors
+        diff = (g == k) - w[:, [k]]
+        assert np.all(np.abs(diff.mean(0)) < 5 * diff.std(0) / np.sqrt(3000))
