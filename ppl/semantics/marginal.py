@@ -110,7 +110,9 @@ def _plan_observed(model: ir.Model, y: ir.RandomVar, needed: set[str]) -> tuple[
     except PplError as exc:
         if exc.diagnostic.code not in ("E-infinite-discrete-latent", "E-not-enumerable"):
             raise
-        raise PplError(msg.discrete_missing(y.span, y.name, y.dist.name)) from None
+        why = ("its support is infinite" if exc.diagnostic.code == "E-infinite-discrete-latent"
+               else "a Mixture of discrete distributions is not summed out in version 1")
+        raise PplError(msg.discrete_missing(y.span, y.name, y.dist.name, why)) from None
     return replace(plan, observed=True, carrier=y.name), later
 
 

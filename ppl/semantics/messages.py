@@ -204,9 +204,9 @@ def marginal_missing(span: Span, name: str, z: str) -> Diagnostic:
               f"leave the rows with missing `{name}` out of the data, or {_OFF}")
 
 
-def discrete_missing(span: Span, name: str, dist: str) -> Diagnostic:
+def discrete_missing(span: Span, name: str, dist: str, why: str = "its support is infinite") -> Diagnostic:
     return _d("E-discrete-missing", f"`{name}` is discrete ({dist}) and has missing values, which are summed out "
-              "only for a finite support, and its support is infinite", span,
+              f"only for a finite support, and {why}", span,
               f"bound it with `Truncated(..., upper=N)` (then its missing values are summed out), leave the rows "
               f"with missing `{name}` out of the data, or turn marginalization off (CLI `--no-marginalize`, API "
               f"`marginalize=False`): PyMC then imputes them with its discrete steps")
