@@ -16,7 +16,7 @@ from .semantics.checker import CheckOptions, check
 from .syntax.messages import file_too_large
 from .syntax.parser import MAX_SOURCE_CHARS, parse
 
-__all__ = ["read_source", "decode_source", "compile_source", "source_hash", "bind_data", "build"]
+__all__ = ["read_source", "decode_source", "compile_source", "source_hash", "bind_data", "build", "on_data"]
 
 
 def read_source(path: str | os.PathLike) -> SourceFile:
@@ -58,6 +58,14 @@ def bind_data(model: ir.Model, sources, levels=None, allow_left_out: bool = Fals
     from .data import bind, merge_sources
 
     return bind(model, merge_sources(sources), levels=levels, allow_left_out=allow_left_out)
+
+
+def on_data(model: ir.Model, bound) -> ir.Model:
+    """The checked model on these data: with the missing entries of discrete observed variables summed out
+    (:func:`ppl.semantics.marginal.plan_missing`; what :func:`build` lowers)."""
+    from .semantics.marginal import plan_missing
+
+    return plan_missing(model, bound.missing)
 
 
 def build(model: ir.Model, bound, *, generated: bool = False):

@@ -56,9 +56,9 @@ def test_dependent_with_missing_values():
     assert str(err).startswith("m.ppl:7:1: error: `y` has missing values and depends on the summed-out `z`")
 
 
-def test_missing_values_of_a_discrete_variable_are_not_summed_out_yet():
-    err = _error(DISCRETE_MISSING, {"g": [1, None, 0], "y": [0.5, 0.1, -0.2]})
-    assert err.code == "E-discrete-missing" and "--no-marginalize" in str(err)
+def test_missing_values_of_a_discrete_variable_are_summed_out_or_imputed_when_off():
+    pm_model = ppl.compile(DISCRETE_MISSING).build({"g": [1, None, 0], "y": [0.5, 0.1, -0.2]})
+    assert "g_unobserved" not in pm_model.named_vars and not pm_model.free_RVs[1:]  # summed out: share only
     pm_model = ppl.compile(DISCRETE_MISSING, marginalize=False).build({"g": [1, None, 0], "y": [0.5, 0.1, -0.2]})
     assert "g_unobserved" in pm_model.named_vars  # PyMC imputes them with its discrete steps
 

@@ -30,6 +30,7 @@ from .distributions import make_rv, ordered_initval, ordered_transform
 from .expr import Env, broadcast_full, lower_expr
 from .marginal import LoweredMarginal, add_dependent, begin_marginal, finish_marginal, lower_path
 from .rebind import DataBinding, check_gathers, register
+from ..semantics.marginal import plan_missing
 
 __all__ = ["lower", "Lowered"]
 
@@ -48,6 +49,7 @@ class Lowered:
 def lower(model: ir.Model, data: BoundData, *, generated: bool = False) -> Lowered:
     """Build the PyMC model of ``model`` on bound ``data``."""
     env = Env(dict(data.sizes))
+    model = plan_missing(model, data.missing)
     plans = {} if generated else _plans_by_node(model)
     _check_missing(model, data, plans)
     marginals: dict[str, LoweredMarginal] = {}
@@ -55,7 +57,9 @@ def lower(model: ir.Model, data: BoundData, *, generated: bool = False) -> Lower
         containers = _data(model, data, env)
         for node in model.nodes:
             if node.name in plans:
-                _marginal_node(node, plans[node.name], marginals, env)
+                _marginal_node(node, plans[node.name], marginals, env, data)
+            elif generated and model.marginal(node.name) is not None:
+                _summed_out(node, env)
             elif generated or node.name not in model.generated:
                 _NODES[type(node)](node, env, data)
         for lm in marginals.values():
@@ -75,9 +79,10 @@ def _plans_by_node(model: ir.Model) -> dict[str, ir.Marginal]:
     return out
 
 
-def _marginal_node(node: ir.Node, plan: ir.Marginal, marginals: dict, env: Env) -> None:
+def _marginal_node(node: ir.Node, plan: ir.Marginal, marginals: dict, env: Env, data: BoundData) -> None:
     if node.name == plan.name:
-        marginals[plan.name] = begin_marginal(plan, node, env)
+        observed = data.values[node.name] if plan.observed else None
+        marginals[plan.name] = begin_marginal(plan, node, env, observed)
     elif node.name in plan.path:
         lower_path(node, marginals[plan.name])
     else:
@@ -85,14 +90,14 @@ def _marginal_node(node: ir.Node, plan: ir.Marginal, marginals: dict, env: Env) 
 
 
 def _check_missing(model: ir.Model, data: BoundData, plans: dict) -> None:
-    """Missing values cannot (yet) be summed out: in a dependent, or of a discrete variable."""
+    """Missing values cannot (yet) be summed out in a dependent of a summed-out variable.
+
+    (Those of a discrete variable itself are summed out: :func:`plan_missing`.)
+    """
     for node in model.observed:
-        if node.name not in data.missing:
-            continue
-        if node.name in plans:
-            raise PplError(msg.marginal_missing(node.span, node.name, plans[node.name].name))
-        if model.marginalize and node.dist.discrete:
-            raise PplError(msg.discrete_missing(node.span, node.name, node.dist.name))
+        plan = plans.get(node.name)
+        if node.name in data.missing and plan is not None and plan.name != node.name:
+            raise PplError(msg.marginal_missing(node.span, node.name, plan.name))
 
 
 def _data(model: ir.Model, data: BoundData, env: Env) -> dict:
@@ -121,6 +126,12 @@ def _random_var(node: ir.RandomVar, env: Env, data: BoundData) -> None:
         kwargs["transform"] = ordered_transform(node.dist)
         kwargs["initval"] = ordered_initval(node.dist, shape)
     env.values[node.name] = make_rv(node.name, node.dist, node.dims, env, **kwargs)
+
+
+def _summed_out(node: ir.RandomVar, env: Env) -> None:
+    """In the generative model, a summed-out variable (also one with missing entries) is a plain
+    random variable: generated quantities see its recovered draws (the observed entries constant)."""
+    env.values[node.name] = make_rv(node.name, node.dist, node.dims, env)
 
 
 def _observed_value(node: ir.RandomVar, env: Env, data: BoundData):

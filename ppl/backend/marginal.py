@@ -13,6 +13,12 @@ the model.  The first observed dependent, the *carrier*, becomes a
 of ``z`` (so PyMC's ``log_likelihood`` for LOO is the marginal one); other
 observed dependents keep their data but contribute 0 (their terms are inside
 the carrier's); with potentials only, the marginal is a ``pm.Potential``.
+An observed variable whose missing entries are summed out
+(``plan.observed``) is enumerated the same way, with its observed entries
+pinned: ``log P(y_i = v_k)`` becomes ``-inf`` where ``y_i`` is observed and
+``v_k`` is not its value, so that the log-sum-exp of an observed element is
+exactly its own log density plus its dependents' at that value, and that of a
+missing element is the marginal.  The variable is its own carrier.
 ``L`` is kept (:class:`LoweredMarginal`) so that
 :func:`ppl.infer.recover.recover_discrete` can compute the membership
 probabilities ``softmax_k L[i, k]`` per posterior draw.
@@ -64,6 +70,9 @@ class LoweredMarginal:
     unsummed: dict = field(default_factory=dict)  # observed dependent -> (term over its dims + k, dims)
     forward: dict = field(default_factory=dict)  # observed dependent -> (its distribution over the values, dims)
     log_joint: Any = None
+    missing: np.ndarray | None = None  # plan.observed: which elements are missing (over plan.dims)
+    observed: np.ndarray | None = None  # plan.observed: the data, missing entries filled with values[0]
+    draw_prior: Any = None  # plan.observed: the log prior before pinning (for forward draws)
 
     @property
     def full(self) -> tuple:
@@ -83,8 +92,13 @@ def _values(plan: ir.Marginal, env: Env) -> np.ndarray:
     return np.arange(lo, hi + 1)
 
 
-def begin_marginal(plan: ir.Marginal, node: ir.RandomVar, env: Env) -> LoweredMarginal:
-    """Enumerate the latent's values and its log prior over them."""
+def begin_marginal(plan: ir.Marginal, node: ir.RandomVar, env: Env, data: np.ndarray | None = None
+                   ) -> LoweredMarginal:
+    """Enumerate the latent's values and its log prior over them.
+
+    ``data`` are the values of an observed variable whose missing entries
+    (NaN) are summed out (``plan.observed``): its observed entries are pinned.
+    """
     values = _values(plan, env)
     if len(values) > FINITE_SUPPORT_LIMIT:
         raise PplError(msg.support_too_large(plan.span, plan.name, len(values), FINITE_SUPPORT_LIMIT))
@@ -98,7 +112,18 @@ def begin_marginal(plan: ir.Marginal, node: ir.RandomVar, env: Env) -> LoweredMa
     lm = LoweredMarginal(plan, value_dim, values, sub_env, {plan.name: (value_dim,)})
     prior = _PRIORS.get(node.dist.name, _generic_prior)
     lm.log_prior = prior(node.dist, lm, env)  # over lm.full, possibly broadcastable along the latent's dims
+    if data is not None:
+        _pin_observed(lm, np.asarray(data, dtype=float))
     return lm
+
+
+def _pin_observed(lm: LoweredMarginal, data: np.ndarray) -> None:
+    """Give the values other than an observed entry's own probability 0 (log -inf) at that entry."""
+    lm.missing = np.isnan(data)
+    lm.observed = np.where(lm.missing, lm.values[0], data).astype("int64")
+    allowed = lm.missing[..., None] | (lm.observed[..., None] == lm.values)
+    lm.draw_prior = broadcast_full(lm.log_prior, lm.full, lm.full, lm.env)
+    lm.log_prior = pt.where(pt.constant(allowed), lm.draw_prior, -np.inf)
 
 
 # ------------------------------------------------------------------ log priors
@@ -183,12 +208,33 @@ def finish_marginal(lm: LoweredMarginal, model: ir.Model, env: Env) -> None:
     """Add the marginal to the model: the carrier, the other observed dependents, or a potential."""
     lm.log_joint = broadcast_full(lm.log_prior + sum(lm.terms.values()), lm.full, lm.full, lm.env)
     carrier = lm.plan.carrier
+    if lm.plan.observed:
+        _observed_carrier(lm, env)
     if carrier is None:
         pm.Potential(f"{lm.plan.name}_marginal__", pt.sum(log_sum_exp(lm.log_joint, axis=-1)))
         return
     for name in lm.plan.dependents:
         if name in lm.unsummed:
             _observed_rv(model.node(name), lm, env, carrier=name == carrier)
+
+
+def _observed_carrier(lm: LoweredMarginal, env: Env) -> None:
+    """The variable with missing entries: the marginal as its log density, one value per element.
+
+    Its forward draws are its own distribution (the log prior before pinning).
+    """
+    lo = int(lm.values[0])
+
+    def draw(joint, prior, size):
+        return pm.Categorical.dist(logit_p=prior) + lo
+
+    pm.CustomDist(lm.plan.name, lm.log_joint, lm.draw_prior, logp=_lse_logp, dist=draw,
+                  signature="(k),(k)->()", observed=lm.observed, dims=tuple(lm.plan.dims) or None,
+                  class_name=f"Marginal_{lm.plan.name}")
+
+
+def _lse_logp(value, joint, prior):
+    return log_sum_exp(joint, axis=-1)
 
 
 def _observed_rv(node: ir.RandomVar, lm: LoweredMarginal, env: Env, carrier: bool) -> None:

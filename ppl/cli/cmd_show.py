@@ -16,13 +16,19 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
+    from .. import driver
     from ..errors import PplError
-    from ..semantics.pretty import show_model
+    from ..semantics.pretty import show_missing, show_model
 
     model = load_model(args.model, marginalize=not args.no_marginalize)
     print(show_model(model.ir))
     try:
-        pm_model = model.build(args.data)
+        bound = model.bind(args.data)
+        missing = show_missing(driver.on_data(model.ir, bound), {k: (int(v.sum()), v.size)
+                                                                  for k, v in bound.missing.items()}, model.ir)
+        if missing:
+            print("\n" + missing)
+        pm_model = driver.build(model.ir, bound).pm_model
     except PplError as exc:
         print(f"\n(no PyMC graph: {exc.diagnostic.message})")
         return 0

@@ -14,6 +14,14 @@ P(z = 1)) and one draw of ``z`` per posterior draw, so that
 :func:`marginal_log_likelihood` gives the pointwise marginal log-likelihood
 ``logsumexp_k L[i, k]``, one value per element of ``z``, for LOO.
 
+An observed discrete variable ``y`` whose missing entries were summed out is
+recovered the same way, at its missing entries only: ``<y>_probs`` is NaN at
+the observed entries, and the draws of ``y`` hold the data there.  Its
+log-likelihood is the marginal one per element of ``y`` (the joint density of
+everything observed in that element); when nothing depends on ``y`` it is
+``y``'s own log density at the observed entries only, along a dim
+``<y>_observed``.
+
 References
 ----------
 Stan Development Team, *Stan User's Guide*, "Latent discrete parameters:
@@ -92,8 +100,11 @@ def _latent_vars(lowered, lm, table, posterior, rng) -> dict[str, xr.DataArray]:
     _, probs = _log_normalize(table)
     dims = ("chain", "draw") + tuple(lm.plan.dims)
     coords = {"chain": posterior["chain"].values, "draw": posterior["draw"].values, **_coords(lowered, lm)}
-    draws = xr.DataArray(_draw(probs, lm.values, rng), dims=dims,
-                         coords={k: v for k, v in coords.items() if k in dims})
+    drawn = _draw(probs, lm.values, rng)
+    if lm.missing is not None:  # observed entries are data, not recovered
+        drawn = np.where(lm.missing, drawn, lm.observed)
+        probs = np.where(lm.missing[..., None], probs, np.nan)
+    draws = xr.DataArray(drawn, dims=dims, coords={k: v for k, v in coords.items() if k in dims})
     if lm.plan.kind == "bool":
         p = xr.DataArray(probs[..., 1], dims=dims, coords={k: v for k, v in coords.items() if k in dims})
     else:
@@ -152,8 +163,23 @@ def _pointwise(lowered, posterior, tables) -> xr.Dataset:
         dims = ("chain", "draw") + tuple(lm.plan.dims)
         coords = {"chain": posterior["chain"].values, "draw": posterior["draw"].values,
                   **{d: v for d, v in _coords(lowered, lm).items() if d in dims}}
-        out[lm.plan.carrier] = xr.DataArray(total, dims=dims, coords=coords)
+        pointwise = xr.DataArray(total, dims=dims, coords=coords)
+        if lm.missing is not None and not lm.plan.dependents:
+            pointwise = _observed_entries(pointwise, lm)
+        out[lm.plan.carrier] = pointwise
     return xr.Dataset(out)
+
+
+def _observed_entries(pointwise: xr.DataArray, lm) -> xr.DataArray:
+    """The observed entries only, along ``<y>_observed`` (labelled by ``y``'s coords when it has one dim,
+    else by flat position): nothing is observed at a missing entry that nothing depends on."""
+    dims = tuple(lm.plan.dims)
+    flat = pointwise.values.reshape(pointwise.shape[:2] + (-1,))
+    keep = np.flatnonzero(~lm.missing.reshape(-1))
+    name = f"{lm.plan.name}_observed"
+    labels = pointwise[dims[0]].values[keep] if len(dims) == 1 and dims[0] in pointwise.coords else keep
+    return xr.DataArray(flat[..., keep], dims=("chain", "draw", name),
+                        coords={"chain": pointwise["chain"].values, "draw": pointwise["draw"].values, name: labels})
 
 
 def _as_dataset(posterior) -> xr.Dataset:

@@ -49,13 +49,14 @@ def _engine_version(engine: str | None) -> dict[str, str]:
         return {"ppl_engine": engine}
 
 
-def _generated_names(model) -> list[str]:
-    return [n.name for n in model.ir.nodes if n.name in model.ir.generated
+def _generated_names(model, bound) -> list[str]:
+    ir_model = driver.on_data(model.ir, bound)  # what only depends on summed-out missing entries is drawn too
+    return [n.name for n in ir_model.nodes if n.name in ir_model.generated
             and getattr(n, "role", None) in ("generated", "derived")]
 
 
 def _draw_generated(model, bound, result, seed, progressbar):
-    names = _generated_names(model)
+    names = _generated_names(model, bound)
     if not names:
         return result
     import pymc as pm
@@ -127,7 +128,7 @@ def sample(model, bound: BoundData, config: MCMCConfig):
     except KeyboardInterrupt:
         raise Interrupted() from None
     try:
-        if model.ir.marginals:
+        if driver.on_data(model.ir, bound).marginals:
             built = lowered if lowered is not None else driver.build(model.ir, bound)
             result = add_discrete_posterior(built, result, seed=_latent_seed(config.seed))
         result = _draw_generated(model, bound, result, config.seed, config.progressbar)

@@ -49,14 +49,18 @@ def format_membership(result, name: str, rows: int = MEMBERSHIP_ROWS) -> str:
     """Posterior membership probabilities of latent ``name`` (means over draws) and expected counts."""
     probs = result["posterior"][f"{name}_probs"].mean(("chain", "draw"))
     value_dims = [d for d in probs.dims if d not in result["posterior"][name].dims]
+    partial = bool(probs.isnull().any())  # missing entries of observed data: the observed ones are NaN
     title = (f"posterior membership probabilities of `{name}`: "
-             + (f"P({name} = value | data) by {value_dims[0]}" if value_dims else f"P({name} = 1 | data)"))
+             + (f"P({name} = value | data) by {value_dims[0]}" if value_dims else f"P({name} = 1 | data)")
+             + (" at its missing entries" if partial else ""))
     frame = _membership_frame(probs, value_dims)
+    frame = frame.dropna(how="all") if partial else frame
     shown = frame.head(rows).round(3).to_string()
     more = f"\n({len(frame)} rows; the first {rows} shown; all are in result['posterior']['{name}_probs'])" \
         if len(frame) > rows else ""
     counts = probs.sum([d for d in probs.dims if d not in value_dims])
     count_text = ", ".join(f"{c}: {float(v):.1f}" for c, v in zip(_labels(counts, value_dims), counts.values.ravel()))
+    count_text += " (among the missing entries)" if partial else ""
     return f"{title}\n{shown}{more}\nexpected count: {count_text}"
 
 

@@ -419,6 +419,11 @@ class Marginal:
     observed variable whose pointwise log-likelihood is the marginal (the
     first observed dependent), if any.  ``value_dim`` names the values' dim
     of ``<name>_probs`` (``None`` for a Bernoulli: it holds P(z = 1)).
+
+    ``observed`` marks an observed discrete variable whose *missing* entries
+    are summed out (decided when data are bound, :func:`ppl.semantics.marginal.
+    plan_missing`): its observed entries are pinned to their values, and it is
+    its own carrier.
     """
 
     name: str
@@ -431,6 +436,7 @@ class Marginal:
     path: tuple[str, ...]
     dependents: tuple[str, ...]
     carrier: str | None
+    observed: bool = False
     span: Span = _span()
 
 

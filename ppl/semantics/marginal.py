@@ -22,6 +22,12 @@ records one :class:`~ppl.semantics.ir.Marginal` per latent:
 Uses that no observed variable needs (``N = sum(z)``) are computed after
 inference from the recovered draws, so they may use the latent in any way.
 
+The missing entries of an observed discrete variable are summed out the same
+way (:func:`plan_missing`, called when data are bound, since which entries
+are missing is known only then): the variable is enumerated like a latent,
+its observed entries pinned to their values, and the same rules apply to
+what depends on it.
+
 References
 ----------
 Stan Development Team, *Stan User's Guide*, "Latent discrete parameters"
@@ -41,7 +47,7 @@ from .roles import ancestors, is_root, node_refs, references
 from .signatures import FINITE_SUPPORT_LIMIT
 from .types import Support, VType
 
-__all__ = ["plan_marginals", "FINITE_SUPPORT_LIMIT"]
+__all__ = ["plan_marginals", "plan_missing", "FINITE_SUPPORT_LIMIT"]
 
 # distribution -> (lower, upper): a parameter name or a constant
 _RANGES = {
@@ -67,6 +73,47 @@ def plan_marginals(model: ir.Model) -> ir.Model:
     names = {p.name for p in plans}
     nodes = tuple(replace(n, role="marginalized") if n.name in names else n for n in model.nodes)
     return replace(model, nodes=nodes, marginals=tuple(plans), generated=model.generated | frozenset(after))
+
+
+def plan_missing(model: ir.Model, missing) -> ir.Model:
+    """Sum out the missing entries of the observed discrete variables named in ``missing``.
+
+    Each becomes a :class:`~ppl.semantics.ir.Marginal` with ``observed=True``
+    (its own carrier), checked by the rules for latents; what only depends on
+    it is computed after inference from its recovered draws.  Raises at the
+    variable's line when it cannot be summed out (infinite support, a
+    non-elementwise use, ...).  Does nothing when marginalization is off
+    (PyMC then imputes the entries with its discrete steps) or nothing
+    discrete is missing; idempotent.
+    """
+    done = {p.name for p in model.marginals}
+    ys = [n for n in model.observed if n.name in missing and n.dist.discrete and n.name not in done]
+    if not model.marginalize or not ys:
+        return model
+    roots = [n.name for n in model.nodes if is_root(n)]
+    needed = ancestors(model, roots) | set(roots)
+    plans, after = list(model.marginals), set()
+    for y in ys:
+        owner = next((p.name for p in plans if y.name in p.dependents), None)
+        if owner is not None:
+            raise PplError(msg.marginal_missing(y.span, y.name, owner))
+        plan, later = _plan_observed(model, y, needed)
+        plans.append(plan)
+        after |= later
+    _one_latent_each(model, plans)
+    return replace(model, marginals=tuple(plans), generated=model.generated | frozenset(after))
+
+
+def _plan_observed(model: ir.Model, y: ir.RandomVar, needed: set[str]) -> tuple[ir.Marginal, set[str]]:
+    try:
+        plan, later = _plan(model, y, needed)
+    except PplError as exc:
+        if exc.diagnostic.code not in ("E-infinite-discrete-latent", "E-not-enumerable"):
+            raise
+        why = ("its support is infinite" if exc.diagnostic.code == "E-infinite-discrete-latent"
+               else "a Mixture of discrete distributions is not summed out in version 1")
+        raise PplError(msg.discrete_missing(y.span, y.name, y.dist.name, why)) from None
+    return replace(plan, observed=True, carrier=y.name), later
 
 
 # ------------------------------------------------------------------- support

@@ -204,11 +204,12 @@ def marginal_missing(span: Span, name: str, z: str) -> Diagnostic:
               f"leave the rows with missing `{name}` out of the data, or {_OFF}")
 
 
-def discrete_missing(span: Span, name: str, dist: str) -> Diagnostic:
-    return _d("E-discrete-missing", f"`{name}` is discrete ({dist}) and has missing values: summing them out "
-              "is not supported yet", span,
-              "turn marginalization off (CLI `--no-marginalize`, API `marginalize=False`): PyMC then imputes "
-              "them with its discrete steps")
+def discrete_missing(span: Span, name: str, dist: str, why: str = "its support is infinite") -> Diagnostic:
+    return _d("E-discrete-missing", f"`{name}` is discrete ({dist}) and has missing values, which are summed out "
+              f"only for a finite support, and {why}", span,
+              f"bound it with `Truncated(..., upper=N)` (then its missing values are summed out), leave the rows "
+              f"with missing `{name}` out of the data, or turn marginalization off (CLI `--no-marginalize`, API "
+              f"`marginalize=False`): PyMC then imputes them with its discrete steps")
 
 
 # expressions and dims -------------------------------------------------------

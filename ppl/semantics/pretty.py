@@ -5,7 +5,7 @@ from __future__ import annotations
 from . import ir
 from .types import Support
 
-__all__ = ["show_model", "show_expr", "show_marginal"]
+__all__ = ["show_model", "show_expr", "show_marginal", "show_missing"]
 
 _OPS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^", "and": "and", "or": "or"}
 
@@ -160,6 +160,34 @@ def show_marginal(m: ir.Marginal) -> list[str]:
     probs = f"P({m.name} = 1)" if m.kind == "bool" else f"P({m.name} = value) along `{m.value_dim}`"
     out.append(f"    after inference: {m.name}_probs ({probs}) and draws of {m.name}, per posterior draw")
     return out
+
+
+def show_missing(model: ir.Model, counts: dict[str, tuple[int, int]], checked: ir.Model | None = None) -> str:
+    """The decision for data with missing entries: which discrete observed variables have them summed out.
+
+    ``model`` is the checked model on the data (:func:`ppl.driver.on_data`), ``counts`` maps a variable
+    to (missing entries, entries); what ``checked`` (the model without data) computed during inference
+    but now runs after it, from the draws of the missing entries, is listed.
+    """
+    lines = []
+    later = [n.name for n in model.nodes if checked is not None and n.name in model.generated - checked.generated]
+    for m in (m for m in model.marginals if m.observed):
+        missing, total = counts.get(m.name, (0, 0))
+        lines.append(f"  {m.name} {_dims(m.dims)}: {missing} of {total} entries missing; {_values_text(m)}")
+        if m.dependents:
+            through = f" through {', '.join(m.path)}" if m.path else ""
+            lines += [f"    summed out of {', '.join(m.dependents)}{through}: every path is elementwise along "
+                      f"{_dims(m.dims)}; the observed entries are pinned to their values",
+                      f"    the log-likelihood of {m.name} is the marginal one, one value per element of {m.name}"]
+        else:
+            lines += ["    nothing observed depends on them: they drop out of the model (their probabilities sum to 1)",
+                      f"    the log-likelihood of {m.name} is that of its observed entries, along `{m.name}_observed`"]
+        probs = f"P({m.name} = 1)" if m.kind == "bool" else f"P({m.name} = value) along `{m.value_dim}`"
+        lines.append(f"    after inference: {m.name}_probs ({probs} at the missing entries, NaN at the observed "
+                     f"ones) and draws of {m.name} (the observed entries constant), per posterior draw")
+    if lines and later:
+        lines.append(f"  computed after inference, per draw, from those draws: {', '.join(later)}")
+    return "\n".join(_section("summed out where missing (missing entries of discrete data)", lines))
 
 
 def _discrete_lines(model: ir.Model) -> list[str]:

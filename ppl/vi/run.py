@@ -72,7 +72,7 @@ def _recover_marginalized(model, lowered, result, seed: int):
     draw of ``z`` per draw, from the continuous parameters' draws; it uses its
     own random stream, apart from the fit's (the same as ``sample`` does).
     """
-    if not model.ir.marginals:
+    if not lowered.marginals:
         return result
     from ..infer.recover import add_discrete_posterior
     from ..infer.run import _latent_seed
