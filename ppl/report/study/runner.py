@@ -22,7 +22,8 @@ from typing import Callable
 from ...diagnostics.checks import Verdict
 from ..build import assemble, data_section, model_section
 from ..build_runs import RunInfo, comparison_section, mcmc_section, sbc_section, vi_section, vsbc_section
-from ..model import FigureSection, Report, UnavailableSection
+from ..headline import run_verdict
+from ..model import FigureSection, Report, RunSection, UnavailableSection
 from ..plots_checks import khat_plot
 from ..predictive import posterior_predictive_figure, prior_predictive_figure
 from .spec import RunSpec, Study
@@ -40,6 +41,7 @@ class _State:
     models: dict = field(default_factory=dict)   # model name -> (ppl Model, BoundData, data arg)
     loos: dict = field(default_factory=dict)     # run name -> LooResult
     khats: list = field(default_factory=list)    # (run name, k-hat, good k)
+    trust: dict = field(default_factory=dict)    # run name -> headline trust of its section
 
 
 def display_path(path: str, base: str | os.PathLike) -> str:
@@ -159,6 +161,8 @@ def _run_sections(study: Study, index: int, state: _State, progress: bool) -> li
     section, loo = (_vi if run.is_vi else _mcmc)(run, study, state, seed, progress)
     if loo is not None and study.checks.loo:
         state.loos[run.name] = loo
+    if isinstance(section, RunSection):
+        state.trust[run.name] = run_verdict(section.name, section.method, section.checks).trust
     return [section]
 
 
@@ -217,7 +221,8 @@ def _compare(spec, state: _State):
         return UnavailableSection(name, "no PSIS-LOO for " + ", ".join(missing) +
                                   " (the run was not made, has no log-likelihood, or loo = false)")
     try:
-        return comparison_section(name, {r: state.loos[r] for r in spec.runs}, spec.method)
+        untrusted = {r: state.trust[r] for r in spec.runs if state.trust.get(r, "trust") != "trust"}
+        return comparison_section(name, {r: state.loos[r] for r in spec.runs}, spec.method, untrusted)
     except ValueError as exc:
         return UnavailableSection(name, str(exc), "compare runs of models fitted to the same observations")
 
