@@ -173,7 +173,13 @@ def test_old_faithful(chromium, tmp_path):
     report = run_study(load_study(str(STUDIES / "old_faithful.toml")).limited(tiny_limits(), "test"))
     write_report(report, tmp_path)
     _opens(chromium, report, tmp_path)
-    assert _runs(report)["NUTS"].trust == "trust"
+    runs = _runs(report)
+    assert runs["NUTS"].trust == "trust"
+    # the SBC is in the headline whatever it finds; at 8 replications it cannot be "trust" (too little power),
+    # and at full size it fails (an open finding, docs/diagnostics.md): never hidden
+    sbc = next(s for s in report.sections if s.kind == "calibration")
+    assert sbc.completed == 8 and runs["SBC of NUTS"].trust in ("use with care", "do not trust")
+    assert "open finding" in report.description
 
 
 @pytest.mark.slow
