@@ -20,7 +20,7 @@ from ..diagnostics.checks import Check, worst
 from .build import quantile_rows
 from .compare_notes import comparison_notes
 from .model import CalibrationSection, ComparisonSection, Figure, RunSection, Table
-from .plots import energy_plot, pair_plot, scalar_draws, trace_rank_plot, worst_mixing
+from .plots import distinct_scalars, energy_plot, pair_plot, scalar_draws, trace_rank_plot, worst_mixing
 from .plots_checks import compare_plot, elbo_plot, loo_k_plot, sbc_plot, vsbc_plot
 
 __all__ = ["RunInfo", "mcmc_section", "vi_section", "loo_of", "loo_table", "sbc_section", "vsbc_section",
@@ -100,7 +100,7 @@ def _mcmc_figures(result, report, draws, info: RunInfo) -> tuple[Figure, ...]:
     stats = sampler_stats(result)
     if stats is not None and stats.energy is not None:
         figures.append(energy_plot(stats.energy, _key(info, "energy")))
-    pair_names = worst_names[:N_PAIR]
+    pair_names = distinct_scalars(draws, worst_mixing(report.parameters, 4 * N_PAIR), N_PAIR)
     if len(pair_names) >= 2:
         div = stats.diverging if stats is not None else None
         figures.append(pair_plot({n: draws[n] for n in pair_names}, div, _key(info, "pair")))
