@@ -230,3 +230,14 @@ def test_vae_digits(chromium, tmp_path):
     baseline = _independent_pixels_log_lik(ROOT / "models" / "vae_digits.json",
                                            ROOT / "models" / "vae_digits.heldout.json")
     assert float(found.group(1)) > baseline + 2, (found.group(1), baseline)
+    # the per-image latents and pixel probabilities are not summarized row by row (report.json was 22 MB)
+    section = next(s for s in report.sections if s.kind == "run")
+    assert {str(r[0]).split("[")[0] for r in section.summary.rows} == {"W1", "b1", "W2", "b2"}
+    assert any(n.startswith("per-row variables (p, z: one per `obs`, 1497 rows)") for n in section.notes)
+    assert (tmp_path / "report.json").stat().st_size < 3_000_000
+    # 10 000 steps without early stopping is the plan, not "not converged"; k-hat is off, so no k-hat note
+    assert "ran all 10000 steps (stop_early = false" in page.text and "not converged" not in page.text
+    assert "k-hat from" not in page.text
+    # the training rows' ELBO without the globals' log prior is a lower bound, so below the held-out IWAE + slack
+    elbo = re.search(r"the ELBO of the training rows is (-?[0-9.]+) per row", page.text)
+    assert elbo and baseline < float(elbo.group(1)) < float(found.group(1)) + 2, (elbo, found.group(1))

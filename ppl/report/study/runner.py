@@ -128,13 +128,25 @@ def _vi(run: RunSpec, study: Study, state: _State, seed, progress: bool):
     extra = _ppc(model, data, result, run, study, seed) if not options else ()
     section, loo, khat = vi_section(result, info, extra)
     if "vi_encoder" in result.children:
-        from ..plots_amortized import amortized_extras
+        from ..plots_amortized import amortized_extras, per_row_summary_dropped
 
         figures, notes = amortized_extras(result, dict(run.options).get("heldout"), _safe(run.name), seed or 0)
-        section = replace(section, figures=section.figures + figures, notes=section.notes + notes)
+        summary, dropped = per_row_summary_dropped(section.summary, result)
+        section = replace(section, summary=summary, figures=section.figures + figures,
+                          notes=section.notes + notes + ((dropped,) if dropped else ()))
+    if options.get("stop_early") is False:
+        section = replace(section, notes=tuple(_all_steps(n, result) for n in section.notes))
     if study.checks.khat:
         state.khats.append((run.name, khat, section.checks[0].threshold.fail))
     return _apply_flags(section, study, "khat"), loo
+
+
+def _all_steps(note: str, result) -> str:
+    """With ``stop_early = false`` reaching the step limit is the plan, not a failure to converge."""
+    if not note.startswith("optimisation stopped: max_steps"):
+        return note
+    return (f"ran all {result['vi'].attrs.get('steps', '?')} steps (stop_early = false: no convergence test; "
+            "see the ELBO history for whether it levelled off)")
 
 
 def _ppc(model, data, result, run: RunSpec, study: Study, seed) -> tuple:
@@ -147,8 +159,9 @@ def _ppc(model, data, result, run: RunSpec, study: Study, seed) -> tuple:
 def _apply_flags(section, study: Study, flag: str):
     """Drop checks the study turned off (``convergence = false``, ``khat = false``, ``loo = false``)."""
     if not getattr(study.checks, flag):
+        notes = tuple(n for n in section.notes if not (flag == "khat" and n.startswith("k-hat from")))
         section = replace(section, checks=(), verdict=Verdict.WARN,
-                          notes=section.notes + (f"{flag} checks turned off in the study",))
+                          notes=notes + (f"{flag} checks turned off in the study",))
     if not study.checks.loo:
         section = replace(section, model_checks=(), loo=None,
                           figures=tuple(f for f in section.figures if not f.key.endswith("_loo_k")))
