@@ -223,6 +223,15 @@ def _sampler_checks(stats: SamplerStats | None) -> tuple[list[Check], list[str]]
 
 
 # ----------------------------------------------------------------- the entry
+N_NAMED = 12  # constant scalars named in the note; the rest are counted
+
+
+def _constant_note(constant) -> str:
+    shown = ", ".join(constant[:N_NAMED])
+    more = f" and {len(constant) - N_NAMED} more ({len(constant)} in all)" if len(constant) > N_NAMED else ""
+    return f"constant (not checked): {shown}{more}"
+
+
 def convergence(result, var_names=None, max_depth: int | None = None) -> ConvergenceReport:
     """All convergence checks of an MCMC ``result`` (an xarray DataTree).
 
@@ -243,7 +252,7 @@ def convergence(result, var_names=None, max_depth: int | None = None) -> Converg
     checks = [rhat_check(rows), ess_check(rows, chains, "bulk"), ess_check(rows, chains, "tail"), mcse_check(rows)]
     sampler_checks, notes = _sampler_checks(sampler_stats(result, max_depth))
     if constant:
-        notes.append("constant (not checked): " + ", ".join(constant))
+        notes.append(_constant_note(constant))
     if chains == 1:
         notes.append("one chain: R-hat compares its two halves; run several chains to detect multimodality")
     return ConvergenceReport(chains, draws, rows, tuple(sampler_checks + checks), tuple(notes))

@@ -18,8 +18,9 @@ import numpy as np
 
 from ..diagnostics.checks import Check, worst
 from .build import quantile_rows
+from .compare_notes import comparison_notes
 from .model import CalibrationSection, ComparisonSection, Figure, RunSection, Table
-from .plots import energy_plot, pair_plot, scalar_draws, trace_rank_plot, worst_mixing
+from .plots import distinct_scalars, energy_plot, pair_plot, scalar_draws, trace_rank_plot, worst_mixing
 from .plots_checks import compare_plot, elbo_plot, loo_k_plot, sbc_plot, vsbc_plot
 
 __all__ = ["RunInfo", "mcmc_section", "vi_section", "loo_of", "loo_table", "sbc_section", "vsbc_section",
@@ -99,7 +100,7 @@ def _mcmc_figures(result, report, draws, info: RunInfo) -> tuple[Figure, ...]:
     stats = sampler_stats(result)
     if stats is not None and stats.energy is not None:
         figures.append(energy_plot(stats.energy, _key(info, "energy")))
-    pair_names = worst_names[:N_PAIR]
+    pair_names = distinct_scalars(draws, worst_mixing(report.parameters, 4 * N_PAIR), N_PAIR)
     if len(pair_names) >= 2:
         div = stats.diverging if stats is not None else None
         figures.append(pair_plot({n: draws[n] for n in pair_names}, div, _key(info, "pair")))
@@ -185,7 +186,9 @@ def _safe(name: str) -> str:
 
 
 # ------------------------------------------------------------- comparison
-def comparison_section(name: str, loos: Mapping[str, object], method: str = "stacking") -> ComparisonSection:
+def comparison_section(name: str, loos: Mapping[str, object], method: str = "stacking",
+                       untrusted: Mapping[str, str] | None = None) -> ComparisonSection:
+    """The comparison of ``loos``; ``untrusted`` maps compared runs that did not pass to their trust."""
     from ..diagnostics import compare
 
     with warnings.catch_warnings():
@@ -194,9 +197,9 @@ def comparison_section(name: str, loos: Mapping[str, object], method: str = "sta
     rows = tuple((r.name, r.rank, r.elpd, r.se, r.elpd_diff, r.dse, r.p, r.weight) for r in result.rows)
     table = Table(("model", "rank", "elpd_loo", "se", "elpd_diff", "dse", "p_loo", "weight"), rows)
     checks: tuple[Check, ...] = tuple(_named(c, r.name) for c, r in zip(result.checks, result.rows))
-    notes = tuple(f"{r.name}: {r.diag_diff or r.diag_elpd}" for r in result.rows if r.diag_diff or r.diag_elpd)
-    return ComparisonSection(name, method, worst(c.verdict for c in checks), checks, table,
-                             (f"best: {result.best}",) + notes, (compare_plot(result, _safe(name) + "_compare"),))
+    notes = comparison_notes(result, result.loo[0].n_observations, untrusted)
+    return ComparisonSection(name, method, worst(c.verdict for c in checks), checks, table, notes,
+                             (compare_plot(result, _safe(name) + "_compare"),))
 
 
 def _named(check: Check, model: str) -> Check:

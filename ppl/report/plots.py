@@ -21,7 +21,7 @@ import numpy as np
 
 from .model import Figure
 
-__all__ = ["new_figure", "to_png", "figure", "scalar_draws", "worst_mixing", "trace_rank_plot", "energy_plot",
+__all__ = ["new_figure", "to_png", "figure", "scalar_draws", "worst_mixing", "distinct_scalars", "trace_rank_plot", "energy_plot",
            "pair_plot", "COLORS", "DPI"]
 
 DPI = 96
@@ -72,6 +72,34 @@ def worst_mixing(rows, n: int) -> list[str]:
         return (-rhat, r.ess_bulk if np.isfinite(r.ess_bulk) else -np.inf)
 
     return [r.name for r in sorted(rows, key=key)[:n]]
+
+
+MIN_DISTINCT = 10  # fewer distinct draws: discrete or constant, not shown in the pair plot
+
+
+def distinct_scalars(draws: Mapping[str, np.ndarray], names, n: int, max_corr: float = 0.99) -> list[str]:
+    """The first ``n`` of ``names`` (in order) that are not copies of an earlier pick.
+
+    A scalar whose draws correlate above ``max_corr`` (in absolute value) with
+    one already picked, or that takes fewer than ``MIN_DISTINCT`` values
+    (constant, or discrete like a mixture's labels), is skipped: a pair plot
+    of two near-copies (e.g. the membership probabilities of two equal
+    observations of a mixture) is a straight line, and of a 0/1 label two
+    stripes.
+    """
+    picked: list[str] = []
+    flat: list[np.ndarray] = []
+    for name in (m for m in names if m in draws):
+        x = np.asarray(draws[name], dtype=float).reshape(-1)
+        if not np.isfinite(x).all() or np.unique(x).size < MIN_DISTINCT:
+            continue
+        if any(abs(np.corrcoef(x, y)[0, 1]) > max_corr for y in flat):
+            continue
+        picked.append(name)
+        flat.append(x)
+        if len(picked) == n:
+            break
+    return picked
 
 
 def _ranks(values: np.ndarray) -> np.ndarray:
@@ -144,8 +172,9 @@ def pair_plot(draws: Mapping[str, np.ndarray], diverging: np.ndarray | None, key
     for i, yl in enumerate(labels):
         for j, xl in enumerate(labels):
             _pair_cell(axes[i][j], draws, xl, yl, div, i, j, k)
-    caption = ("Pairs of the parameters that mix worst; red points are divergent transitions, which cluster where "
-               "the sampler cannot follow the posterior's curvature (e.g. the neck of a funnel).")
+    caption = ("Pairs of the parameters that mix worst (discrete ones and near-copies of one already shown are "
+               "skipped); red points are divergent transitions, which cluster where the sampler cannot follow the "
+               "posterior's curvature (e.g. the neck of a funnel).")
     return figure(key, "Pair plot", caption, fig)
 
 

@@ -161,7 +161,7 @@ def predictive_plot(observed: Mapping[str, np.ndarray], replicated: Mapping[str,
     ``replicated[name]`` is ``(sets, *shape)``; ``which`` is ``"prior"`` or ``"posterior"``.
     """
     names = [n for n in observed if n in replicated]
-    fig, axes = _grid(len(names), width=3.2, height=2.4)
+    fig, axes = _grid(len(names), width=4.6, height=3.2)
     for ax, name in zip(axes, names):
         sims = np.asarray(replicated[name], dtype=float)
         sims = sims.reshape(sims.shape[0], -1)
@@ -169,8 +169,8 @@ def predictive_plot(observed: Mapping[str, np.ndarray], replicated: Mapping[str,
         for row in sims[::step][:n_lines]:
             _ecdf(ax, row, color=COLORS[0], alpha=0.15, lw=0.7)
         _ecdf(ax, np.asarray(observed[name], dtype=float).reshape(-1), color="k", lw=1.5)
-        ax.set_title(name, fontsize=8)
-        ax.tick_params(labelsize=6)
+        ax.set_title(name, fontsize=10)
+        ax.tick_params(labelsize=8)
         if which == "prior":
             lo, hi = np.nanquantile(sims, [0.01, 0.99])
             ax.set_xlim(lo, hi)

@@ -84,6 +84,14 @@ def test_constant_variables_are_noted_not_checked():
     assert any("constant" in n and "c" in n for n in report.notes)
 
 
+def test_many_constant_scalars_are_counted_not_all_named():
+    rng = np.random.default_rng(5)
+    report = convergence(_tree({"a": rng.normal(size=(2, 200)), "z": np.ones((2, 200, 150))}))
+    note = next(n for n in report.notes if n.startswith("constant"))
+    assert note.startswith("constant (not checked): z[0], z[1],") and "z[11]" in note and "z[12]" not in note
+    assert note.endswith("and 138 more (150 in all)")
+
+
 def test_one_chain_is_split_and_noted():
     rng = np.random.default_rng(4)
     report = convergence(_tree({"a": rng.normal(size=(1, 1000))}))

@@ -4,7 +4,8 @@ Talks to Chromium over the DevTools protocol with a minimal websocket
 client (standard library only: no Playwright or Selenium).  :func:`inspect`
 loads a page and returns its console errors and uncaught exceptions, any
 JavaScript dialog it opened (``alert``), the state of every image, the
-number of script elements, the title and a screenshot (PNG bytes).
+number of script elements, the title, the page's visible text and a screenshot
+(PNG bytes).
 
 The browser is started with its networking switched off as far as flags
 allow (``--disable-background-networking`` etc.) and a throw-away profile.
@@ -37,6 +38,7 @@ _PAGE_STATE = """JSON.stringify({
   title: document.title,
   h1: (document.querySelector('h1') || {}).textContent || null,
   marker: window.__xss_ran === true,
+  text: document.body ? document.body.innerText : "",
   height: document.documentElement.scrollHeight
 })"""
 
@@ -58,6 +60,7 @@ class PageReport:
     title: str = ""
     h1: str | None = None
     marker: bool = False
+    text: str = ""
     screenshot: bytes = b""
 
 
@@ -205,8 +208,13 @@ def _collect(report: PageReport, events: list[dict]) -> None:
             report.dialogs.append(params.get("message", ""))
 
 
-def inspect(binary: str, html_path: str | Path, timeout: float = 60.0, width: int = 1200) -> PageReport:
-    """Load ``html_path`` in a fresh headless Chromium and report on it."""
+def inspect(binary: str, html_path: str | Path, timeout: float = 60.0, width: int = 1200,
+            full_page: bool = False) -> PageReport:
+    """Load ``html_path`` in a fresh headless Chromium and report on it.
+
+    The screenshot is of the first 900 px, or with ``full_page`` of the whole
+    page (up to 20 000 px tall; for looking at a report, not for tests).
+    """
     profile = tempfile.mkdtemp(prefix="ppl-chromium-")
     proc, port = _start(binary, profile, timeout)
     ws = None
@@ -220,9 +228,13 @@ def inspect(binary: str, html_path: str | Path, timeout: float = 60.0, width: in
         if not dt.wait_for("Page.loadEventFired", timeout):
             raise TimeoutError("the page did not finish loading")
         state = json.loads(dt.call("Runtime.evaluate", expression=_PAGE_STATE, returnByValue=True)["result"]["value"])
+        if full_page:
+            dt.call("Emulation.setDeviceMetricsOverride", width=width, height=min(int(state["height"]), 20000),
+                    deviceScaleFactor=1, mobile=False)
         shot = dt.call("Page.captureScreenshot", format="png")
         report = PageReport(images=state["images"], scripts=state["scripts"], title=state["title"], h1=state["h1"],
-                            marker=state["marker"], screenshot=base64.b64decode(shot["data"]))
+                            marker=state["marker"], text=state["text"],
+                            screenshot=base64.b64decode(shot["data"]))
         _collect(report, dt.events)
         return report
     finally:

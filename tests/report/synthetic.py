@@ -17,6 +17,7 @@ from ppl.diagnostics.sbc import SBCReplication, sbc_result
 from ppl.diagnostics.vsbc import VSBCReplication, vsbc_result
 from ppl.report.build import assemble, data_section, model_section
 from ppl.report.build_runs import RunInfo, comparison_section, mcmc_section, sbc_section, vi_section, vsbc_section
+from ppl.report.headline import run_verdict
 from ppl.report.model import FigureSection, UnavailableSection
 from ppl.report.plots_checks import khat_plot
 
@@ -120,7 +121,8 @@ def synthetic_report(title: str = "Synthetic report", description: str = "Seeded
         FigureSection("PSIS k-hat of the VI fits", "", (khat_plot([("ADVI", khat, vi.checks[0].threshold.fail)]),)),
         sbc_section(sbc, "SBC of good NUTS", "good NUTS"),
         vsbc_section(vsbc, "VSBC of ADVI", "ADVI", "advi"),
-        comparison_section("good vs bad", {"good NUTS": good_loo, "bad NUTS": bad_loo}),
+        comparison_section("good vs bad", {"good NUTS": good_loo, "bad NUTS": bad_loo}, "stacking",
+                           {"bad NUTS": run_verdict("bad NUTS", "nuts", bad.checks).trust}),
         UnavailableSection("full-rank ADVI", "VI engine not available: this build of ppl has no Model.fit",
                            "install a ppl build with ppl.vi"),
     ]

@@ -147,6 +147,11 @@ def test_eight_schools_full_size(chromium, tmp_path):
     assert runs["centred ADVI"].trust == "do not trust"
     khat = next(s for s in report.sections if getattr(s, "name", "") == "centred ADVI").checks[0].value
     assert khat > 0.7  # Yao et al. (2018) report 1.00
+    # the two parameterizations are one model: LOO cannot tell them apart, and the report must not crown the
+    # centred fit, whose draws are not to be trusted, as "best"
+    notes = next(s for s in report.sections if s.kind == "comparison").notes
+    assert any("a small difference (|elpd_diff| < 4)" in n for n in notes), notes
+    assert 'centred NUTS: its run\'s verdict is "do not trust"' in "\n".join(notes)
 
 
 @pytest.mark.slow
@@ -159,16 +164,22 @@ def test_radon_comparison(chromium, tmp_path):
     comparison = next(s for s in report.sections if s.kind == "comparison")
     assert comparison.table.rows[0][0] == "varying intercepts"  # ranked first by elpd_loo
     assert _runs(report)["complete pooling"].trust == "trust"
+    assert any(n.startswith("complete pooling: elpd_diff") and n.endswith("predicts clearly worse")
+               for n in comparison.notes), comparison.notes
 
 
 @pytest.mark.slow
 def test_old_faithful(chromium, tmp_path):
-    if not (ROOT / "models" / "old_faithful.ppl").exists():
-        pytest.skip("models/old_faithful.ppl comes with the mixture models (branch `mix`), not merged here")
     report = run_study(load_study(str(STUDIES / "old_faithful.toml")).limited(tiny_limits(), "test"))
     write_report(report, tmp_path)
     _opens(chromium, report, tmp_path)
-    assert _runs(report)["NUTS"].trust == "trust"
+    runs = _runs(report)
+    assert runs["NUTS"].trust == "trust"
+    # the SBC is in the headline whatever it finds; at 8 replications it cannot be "trust" (too little power),
+    # and at full size it fails (an open finding, docs/diagnostics.md): never hidden
+    sbc = next(s for s in report.sections if s.kind == "calibration")
+    assert sbc.completed == 8 and runs["SBC of NUTS"].trust in ("use with care", "do not trust")
+    assert "open finding" in report.description
 
 
 @pytest.mark.slow
@@ -180,3 +191,53 @@ def test_report_of_a_model(chromium, tmp_path):
     assert [s["kind"] for s in data["sections"]] == ["model", "data", "figures", "run"]
     page = inspect(chromium, out / "report.html")
     assert_opens_cleanly(page)
+
+
+def _independent_pixels_log_lik(train, heldout) -> float:
+    """Mean held-out log-likelihood per image of independent Bernoulli pixels (train frequencies, add-one)."""
+    import numpy as np
+
+    x = np.asarray(json.loads(train.read_text())["x"], dtype=float)
+    y = np.asarray(json.loads(heldout.read_text())["x"], dtype=float)
+    p = (x.sum(0) + 1) / (len(x) + 2)
+    return float((y * np.log(p) + (1 - y) * np.log1p(-p)).sum(1).mean())
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore")
+def test_vae_digits(chromium, tmp_path):
+    """The VAE study at full size (10 000 steps): what a reader looks for is there and says what it should."""
+    import re
+
+    if not HAS_VI:
+        pytest.skip(NO_VI)
+    report = run_study(load_study(str(STUDIES / "vae_digits.toml")))
+    write_report(report, tmp_path)
+    _opens(chromium, report, tmp_path)
+    page = inspect(chromium, tmp_path / "report.html")
+    titles = [f.title for f in report.figures()]
+    for title in ("ELBO history", "Latent space", "Decoded latent grid", "Reconstructions"):
+        assert title in titles and title in page.text, (title, titles)
+    assert "coloured by `label` (not used by the model)" in page.text
+    # no check was made, and the headline says so rather than "trust"
+    run = _runs(report)["VAE"]
+    assert run.trust == "use with care" and run.reasons == ("no checks could be made",)
+    assert "use with care: VAE" in page.text and "no checks could be made" in page.text
+    # the held-out IWAE bound is shown, and beats independent Bernoulli pixels fitted to the training rows
+    # (the baseline every image model must beat; docs/vae.md: about -19.8 nats per image against -24.9)
+    found = re.search(r"held-out IWAE \(K = 1000\): log p\(x\) >= (-?[0-9.]+) per row on 300 rows", page.text)
+    assert found, page.text[:2000]
+    baseline = _independent_pixels_log_lik(ROOT / "models" / "vae_digits.json",
+                                           ROOT / "models" / "vae_digits.heldout.json")
+    assert float(found.group(1)) > baseline + 2, (found.group(1), baseline)
+    # the per-image latents and pixel probabilities are not summarized row by row (report.json was 22 MB)
+    section = next(s for s in report.sections if s.kind == "run")
+    assert {str(r[0]).split("[")[0] for r in section.summary.rows} == {"W1", "b1", "W2", "b2"}
+    assert any(n.startswith("per-row variables (p, z: one per `obs`, 1497 rows)") for n in section.notes)
+    assert (tmp_path / "report.json").stat().st_size < 3_000_000
+    # 10 000 steps without early stopping is the plan, not "not converged"; k-hat is off, so no k-hat note
+    assert "ran all 10000 steps (stop_early = false" in page.text and "not converged" not in page.text
+    assert "k-hat from" not in page.text
+    # the training rows' ELBO without the globals' log prior is a lower bound, so below the held-out IWAE + slack
+    elbo = re.search(r"the ELBO of the training rows is (-?[0-9.]+) per row", page.text)
+    assert elbo and baseline < float(elbo.group(1)) < float(found.group(1)) + 2, (elbo, found.group(1))

@@ -22,7 +22,8 @@ from typing import Callable
 from ...diagnostics.checks import Verdict
 from ..build import assemble, data_section, model_section
 from ..build_runs import RunInfo, comparison_section, mcmc_section, sbc_section, vi_section, vsbc_section
-from ..model import FigureSection, Report, UnavailableSection
+from ..headline import run_verdict
+from ..model import FigureSection, Report, RunSection, UnavailableSection
 from ..plots_checks import khat_plot
 from ..predictive import posterior_predictive_figure, prior_predictive_figure
 from .spec import RunSpec, Study
@@ -40,6 +41,7 @@ class _State:
     models: dict = field(default_factory=dict)   # model name -> (ppl Model, BoundData, data arg)
     loos: dict = field(default_factory=dict)     # run name -> LooResult
     khats: list = field(default_factory=list)    # (run name, k-hat, good k)
+    trust: dict = field(default_factory=dict)    # run name -> headline trust of its section
 
 
 def display_path(path: str, base: str | os.PathLike) -> str:
@@ -126,13 +128,25 @@ def _vi(run: RunSpec, study: Study, state: _State, seed, progress: bool):
     extra = _ppc(model, data, result, run, study, seed) if not options else ()
     section, loo, khat = vi_section(result, info, extra)
     if "vi_encoder" in result.children:
-        from ..plots_amortized import amortized_extras
+        from ..plots_amortized import amortized_extras, per_row_summary_dropped
 
         figures, notes = amortized_extras(result, dict(run.options).get("heldout"), _safe(run.name), seed or 0)
-        section = replace(section, figures=section.figures + figures, notes=section.notes + notes)
+        summary, dropped = per_row_summary_dropped(section.summary, result)
+        section = replace(section, summary=summary, figures=section.figures + figures,
+                          notes=section.notes + notes + ((dropped,) if dropped else ()))
+    if options.get("stop_early") is False:
+        section = replace(section, notes=tuple(_all_steps(n, result) for n in section.notes))
     if study.checks.khat:
         state.khats.append((run.name, khat, section.checks[0].threshold.fail))
     return _apply_flags(section, study, "khat"), loo
+
+
+def _all_steps(note: str, result) -> str:
+    """With ``stop_early = false`` reaching the step limit is the plan, not a failure to converge."""
+    if not note.startswith("optimisation stopped: max_steps"):
+        return note
+    return (f"ran all {result['vi'].attrs.get('steps', '?')} steps (stop_early = false: no convergence test; "
+            "see the ELBO history for whether it levelled off)")
 
 
 def _ppc(model, data, result, run: RunSpec, study: Study, seed) -> tuple:
@@ -145,8 +159,9 @@ def _ppc(model, data, result, run: RunSpec, study: Study, seed) -> tuple:
 def _apply_flags(section, study: Study, flag: str):
     """Drop checks the study turned off (``convergence = false``, ``khat = false``, ``loo = false``)."""
     if not getattr(study.checks, flag):
+        notes = tuple(n for n in section.notes if not (flag == "khat" and n.startswith("k-hat from")))
         section = replace(section, checks=(), verdict=Verdict.WARN,
-                          notes=section.notes + (f"{flag} checks turned off in the study",))
+                          notes=notes + (f"{flag} checks turned off in the study",))
     if not study.checks.loo:
         section = replace(section, model_checks=(), loo=None,
                           figures=tuple(f for f in section.figures if not f.key.endswith("_loo_k")))
@@ -159,6 +174,8 @@ def _run_sections(study: Study, index: int, state: _State, progress: bool) -> li
     section, loo = (_vi if run.is_vi else _mcmc)(run, study, state, seed, progress)
     if loo is not None and study.checks.loo:
         state.loos[run.name] = loo
+    if isinstance(section, RunSection):
+        state.trust[run.name] = run_verdict(section.name, section.method, section.checks).trust
     return [section]
 
 
@@ -217,7 +234,8 @@ def _compare(spec, state: _State):
         return UnavailableSection(name, "no PSIS-LOO for " + ", ".join(missing) +
                                   " (the run was not made, has no log-likelihood, or loo = false)")
     try:
-        return comparison_section(name, {r: state.loos[r] for r in spec.runs}, spec.method)
+        untrusted = {r: state.trust[r] for r in spec.runs if state.trust.get(r, "trust") != "trust"}
+        return comparison_section(name, {r: state.loos[r] for r in spec.runs}, spec.method, untrusted)
     except ValueError as exc:
         return UnavailableSection(name, str(exc), "compare runs of models fitted to the same observations")
 
