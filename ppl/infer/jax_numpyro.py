@@ -66,7 +66,9 @@ def numpyro_nuts(logdensity, init: list[np.ndarray], *, chains: int, tune: int, 
     kernel = NUTS(potential_fn=lambda pos: -logdensity(pos), target_accept_prob=target_accept)
     mcmc = MCMC(kernel, num_warmup=tune, num_samples=draws, num_chains=chains, chain_method="vectorized",
                 progress_bar=progressbar)
-    mcmc.run(k_run, init_params=list(start), extra_fields=_FIELDS)
+    # NumPyro takes a single chain's start without the leading chain axis
+    params = list(start) if chains > 1 else [x[0] for x in start]
+    mcmc.run(k_run, init_params=params, extra_fields=_FIELDS)
     positions = [np.asarray(p) for p in mcmc.get_samples(group_by_chain=True)]
     extra = {k: np.asarray(v) for k, v in mcmc.get_extra_fields(group_by_chain=True).items()}
     n_steps = extra["num_steps"].astype(np.int64)

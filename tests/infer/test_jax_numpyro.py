@@ -24,3 +24,11 @@ def test_same_seed_same_draws_and_provenance():
     assert not np.any(np.isnan(stats["lp"].values)) and stats["step_size"].shape == (2, 60)
     mu = a["posterior"]["mu"].values
     assert not np.array_equal(mu[0], mu[1])  # chains get their own streams
+
+
+def test_a_single_chain_runs():
+    # NumPyro wants one chain's start without the chain axis; ppl gave it (1, ...) and the run failed
+    model = ppl.load(MODELS / "zip_latent.ppl")
+    result = model.sample(seed=3, **dict(OPTS, chains=1))
+    assert result["posterior"]["mu"].shape == (1, 60)
+    assert result["sample_stats"]["step_size"].shape == (1, 60)
