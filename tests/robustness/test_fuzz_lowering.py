@@ -13,6 +13,7 @@ from collections import Counter
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
+from scipy import stats
 
 from fuzzgen import CaseTimeout
 from fuzzrun import Progress, case_limits
@@ -102,6 +103,43 @@ def test_a_literal_index_beyond_its_dim_is_refused_at_bind(index, ok):
         model.bind({"x1": [1, 2]})
     assert info.value.code == "E-index-range" and info.value.span.line == 3
     assert "index 2 is outside dim `obs0` of size 2" in str(info.value)
+
+
+_ZI_PMF = {  # the zero-inflated pmfs by hand (scipy), independent of PyMC's Mixture
+    "ZeroInflatedPoisson(psi, 2)": lambda y, psi: (1 - psi) * (y == 0) + psi * stats.poisson.pmf(y, 2),
+    "ZeroInflatedBinomial(psi, 4, 0.3)": lambda y, psi: (1 - psi) * (y == 0) + psi * stats.binom.pmf(y, 4, 0.3),
+    "ZeroInflatedNegativeBinomial(psi, 2, 3)":  # PyMC's (mu, alpha): scipy's n = alpha, p = alpha / (mu + alpha)
+        lambda y, psi: (1 - psi) * (y == 0) + psi * stats.nbinom.pmf(y, 3, 3 / 5),
+}
+
+
+@pytest.mark.parametrize("left", ["y", "y[obs1, obs0]"])
+@pytest.mark.parametrize("dist", list(_ZI_PMF))
+def test_a_zero_inflated_psi_with_more_dims_than_the_other_parameters(left, dist):
+    """Found by the lowering fuzz run: `ZeroInflatedPoisson(fill(1, obs1, obs0), 0)` was PyTensor's
+    "Alloc static input type and target shape are incompatible" at build (PyMC's Mixture sized itself
+    from mu alone).  The log-likelihood of observed counts must match the pmf written out."""
+    import ppl
+
+    psi = np.array([[0.2, 0.5, 0.9], [0.7, 0.1, 0.4]])
+    y = np.array([[0, 1, 3], [0, 0, 2]])
+    text = f"dim obs1\ndim obs0\ndata psi: real[obs1, obs0]\ndata y: count[obs1, obs0]\n{left} ~ {dist}\n"
+    pm_model = ppl.compile(text, "fuzz.ppl").build({"psi": psi.tolist(), "y": y.tolist()})
+    expected = np.log(_ZI_PMF[dist](y, psi)).sum()
+    logp = pm_model.compile_logp(vars=[pm_model["y"]])(pm_model.initial_point())
+    assert float(logp) == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("text", ["p6 ~ ZeroInflatedPoisson(fill(1, obs1, obs0), 0)",
+                                  "let q = fill(0.5, obs1, obs0)\np6 ~ ZeroInflatedBinomial(q, 3, 0.5)",
+                                  "p6 ~ Censored(ZeroInflatedPoisson(fill(0.5, obs1, obs0), 1), lower=0, upper=5)"])
+def test_a_generated_zero_inflated_matrix_builds(text):
+    """The fuzz run's case itself (a generated quantity beside `mu`), and the wrapper path (`.dist`)."""
+    import ppl
+
+    model = ppl.compile(f"dim obs0 = 2\ndim obs1 = 2\nmu ~ Normal(0, 1)\n{text}\npotential mu\n", "fuzz.ppl")
+    assert build_case(model, 0) == "ok"
+    assert model.build({}, generated=True).named_vars["p6"].type.shape == (2, 2)
 
 
 def _run(case) -> None:
