@@ -142,6 +142,30 @@ def test_a_generated_zero_inflated_matrix_builds(text):
     assert model.build({}, generated=True).named_vars["p6"].type.shape == (2, 2)
 
 
+@pytest.mark.parametrize("use", ["-v1[0:2]", "-v1", "exp(v1[1:])", "v1 > 0.5"])
+def test_fill_with_a_repeated_dim_is_refused(use):
+    """Found by the lowering fuzz run (seed 20261211): `fill(3, obs0, obs0)` had dims [obs0, obs0],
+    which elementwise alignment by name cannot tell apart (PyTensor's TypeError "Input dropped
+    dimension 1 must have length 1").  Like `real[obs0, obs0]` in a declaration: E-duplicate-dim."""
+    import ppl
+    from ppl.errors import PplError
+
+    with pytest.raises(PplError) as info:
+        ppl.compile(f"dim obs0 = 3\nlet v1 = fill(3, obs0, obs0)\npotential pot2 = {use}\n", "fuzz.ppl")
+    assert info.value.code == "E-duplicate-dim" and (info.value.span.line, info.value.span.col) == (2, 24)
+    assert "dim obs02 = obs0" in str(info.value)  # the hint: a square matrix needs a twin
+
+
+def test_fill_over_a_dim_and_its_twin_builds():
+    import ppl
+
+    model = ppl.compile("dim obs0 = 3\ndim obs1 = obs0\nlet v1 = fill(3.0, obs0, obs1)\n"
+                        "potential pot2 = -v1[0:2]\n", "fuzz.ppl")
+    assert build_case(model, 0) == "ok"
+    assert _logps("dim obs0 = 3\ndim obs1 = obs0\nlet v1 = fill(3.0, obs0, obs1)\n"
+                  "potential pot2 = -v1[0:2]\n")["pot2"] == pytest.approx(-3.0 * 2 * 3)
+
+
 def _run(case) -> None:
     assume(case is not None)
     text, model, seed = case
