@@ -166,6 +166,32 @@ def test_fill_over_a_dim_and_its_twin_builds():
                   "potential pot2 = -v1[0:2]\n")["pot2"] == pytest.approx(-3.0 * 2 * 3)
 
 
+@pytest.mark.parametrize("expr, expected", [("2 ^ -2", 0.25), ("[(2) ** -2]", 0.25), ("2 ^ 70", 2.0**70),
+                                            ("x ^ -1", 0.5), ("(-2) ^ 3", -8.0)])
+def test_an_integer_power_is_real(expr, expected):
+    """Found by the lowering fuzz run (seed 20261212): `potential pot2 = [(2) ** -2]` was NumPy's
+    "Integers to negative integer powers are not allowed" when evaluated; 2^70 wrapped around in int64."""
+    import ppl
+
+    pm_model = ppl.compile(f"data x: int\npotential pot2 = sum({expr})\n" if "[" in expr else
+                           f"data x: int\npotential pot2 = {expr}\n", "fuzz.ppl").build({"x": 2})
+    value = pm_model.compile_fn(pm_model.potentials[0], inputs=[], on_unused_input="ignore")({})
+    assert float(value) == pytest.approx(expected, rel=1e-12) and pm_model.potentials[0].dtype == "float64"
+
+
+def test_a_marginalized_variable_that_cannot_start_is_located():
+    """Found by the lowering fuzz run (seed 20261212): E-start named PyMC's potential `p3_marginal__`
+    and had no location.  Now the line of `p3`, by its own name."""
+    import ppl
+    from ppl.backend.numerics import start_diagnostic
+
+    model = ppl.compile("dim obs0 = 3\ndata x1: int[obs0]\nmu ~ Normal(0, 1)\n"
+                        "p3 ~ BetaBinomial(x1, x1, 2.5)\npotential p3\n", "fuzz.ppl")  # p3 in the density
+    diag = start_diagnostic(model.ir, model.build({"x1": [0, 1, 2]}))  # alpha = 0 at x1[0]: -inf
+    assert diag.code == "E-start" and diag.span.line == 4
+    assert diag.render().startswith("fuzz.ppl:4:1: error: the log density of `p3` (summed over its values)")
+
+
 def _run(case) -> None:
     assume(case is not None)
     text, model, seed = case
