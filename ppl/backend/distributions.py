@@ -43,11 +43,22 @@ def _params(dist: ir.Dist, dims, env: Env) -> dict:
             continue
         want = _param_dims(kind, dims, dist.event, dist.consumed)
         value = (lower_expr if dist.discrete else lower_real)(expr, env)  # see lower_real
-        if kind in (MIX_PARAM, EVENT):  # a scalar Dirichlet `a` sized the simplex 1 (found by the fuzz)
+        if kind in (MIX_PARAM, EVENT) or dist.name in _MIXTURE_BACKED:
+            # a scalar Dirichlet `a` sized the simplex 1 (found by the fuzz); see _MIXTURE_BACKED
             out[name] = broadcast_full(value, expr.dims, want, env)
         else:
             out[name] = align(value, expr.dims, want)
     return out
+
+
+# PyMC builds these as a `Mixture` of `DiracDelta(0)` and the count distribution, with weights
+# `stack([1 - psi, psi])`.  `Mixture.dist` first calls its `rv_op` without a size (to learn `ndim_supp`),
+# and that call sizes the mixture from the components' parameters alone: a matrix `psi` with a `mu` of
+# shape (1, 1) (a scalar aligned to the variable's dims) made weights (2, 2, 2) be broadcast to
+# (1, 1, 2), PyTensor's "Alloc static input type and target shape are incompatible", for any `psi`
+# with more elements than the other parameters, whatever the size asked (found by the lowering fuzz,
+# ROBUSTNESS.md #34).  Every parameter broadcast to the variable's full shape sizes the components.
+_MIXTURE_BACKED = frozenset({"ZeroInflatedPoisson", "ZeroInflatedBinomial", "ZeroInflatedNegativeBinomial"})
 
 
 def lowered_params(dist: ir.Dist, dims, env: Env) -> dict:

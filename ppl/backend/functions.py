@@ -24,9 +24,11 @@ def _int(op):
     return lambda *args: pt.cast(op(*args), "int64")
 
 
+# `^` is real (the checker's type): an int64 power raised NumPy's ValueError for a negative exponent
+# (`2 ^ -2`) and wrapped around past 2^63 (found by the lowering fuzz, ROBUSTNESS.md #36).
 ELEMENTWISE = {
     "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
-    "div": lambda a, b: pt.true_div(pt.cast(a, "float64"), b), "pow": lambda a, b: a ** b,
+    "div": lambda a, b: pt.true_div(pt.cast(a, "float64"), b), "pow": lambda a, b: pt.cast(a, "float64") ** b,
     "neg": lambda a: -a,
     "<": _int(pt.lt), "<=": _int(pt.le), ">": _int(pt.gt), ">=": _int(pt.ge), "==": _int(pt.eq),
     "!=": _int(pt.neq),

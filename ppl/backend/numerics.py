@@ -29,11 +29,21 @@ IMPROPER = ("Flat", "HalfFlat")  # distributions with no normalizing constant: n
 _IMPUTED_SUFFIXES = ("_observed", "_unobserved")
 
 
+_MARGINAL_SUFFIX = "_marginal__"  # the potential that sums a marginalized variable out (backend/marginal.py)
+
+
 def _node_span(model: ir.Model, name: str) -> Span:
-    for suffix in _IMPUTED_SUFFIXES:  # PyMC splits a partly missing observed variable in two
+    for suffix in _IMPUTED_SUFFIXES + (_MARGINAL_SUFFIX,):  # PyMC splits a partly missing observed variable
         if name.endswith(suffix) and not any(n.name == name for n in model.nodes):
             name = name.removesuffix(suffix)
     return next((n.span for n in model.nodes if n.name == name), NO_SPAN)
+
+
+def _term_label(name: str) -> str:
+    """How a log-density term is named to the user: a marginalized variable by its own name."""
+    if name.endswith(_MARGINAL_SUFFIX):
+        return f"`{name.removesuffix(_MARGINAL_SUFFIX)}` (summed over its values)"
+    return f"`{name}`"
 
 
 def _index(arr: np.ndarray, mask: np.ndarray) -> tuple[int, ...]:
@@ -86,7 +96,7 @@ def _data_value(pm_model, name: str, idx: tuple[int, ...]) -> str:
 def _logp_diagnostic(model: ir.Model, pm_model, point, **compile_kwargs) -> Diagnostic | None:
     for name, logp in _term_logps(pm_model, point, **compile_kwargs):
         if isinstance(logp, str):
-            return Diagnostic("E-start", f"the parameters of `{name}` are invalid at the starting point: {logp}",
+            return Diagnostic("E-start", f"the parameters of {_term_label(name)} are invalid at the starting point: {logp}",
                               _node_span(model, name), "check its parameters and bounds against the data")
         bad = ~np.isfinite(logp)
         if not bad.any():
@@ -99,7 +109,7 @@ def _logp_diagnostic(model: ir.Model, pm_model, point, **compile_kwargs) -> Diag
         hint = ("check these data against the distribution: its support, and extreme values (rescale data "
                 "larger than about 1e150)" if observed else
                 "check the parameters of this distribution (a zero or negative scale, bounds that exclude the start)")
-        return Diagnostic("E-start", f"the log density of `{name}` is {value:g} at the starting point{where}",
+        return Diagnostic("E-start", f"the log density of {_term_label(name)} is {value:g} at the starting point{where}",
                           _node_span(model, name), hint)
     return None
 

@@ -292,7 +292,12 @@ def _clip(name: str, e: ast.Call, ctx: Context) -> ir.Expr:
 def _fill(name: str, e: ast.Call, ctx: Context) -> ir.Expr:
     value = check_expr(e.args[0], ctx)
     _no_factor(value, e.span)
-    listed = [_dim_arg(a, name, ctx) for a in e.args[1:]]
+    listed = []
+    for a in e.args[1:]:
+        dim = _dim_arg(a, name, ctx)
+        if dim in listed:  # like a declaration: [obs, obs] broke alignment by name (found by the lowering fuzz)
+            raise PplError(msg.duplicate_dim(a.span, dim))
+        listed.append(dim)
     dims = tuple(listed) + tuple(d for d in value.dims if d not in listed)
     return ir.Fill(dims, value.vtype, value, span=e.span)
 

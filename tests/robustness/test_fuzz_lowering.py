@@ -13,6 +13,7 @@ from collections import Counter
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
+from scipy import stats
 
 from fuzzgen import CaseTimeout
 from fuzzrun import Progress, case_limits
@@ -102,6 +103,93 @@ def test_a_literal_index_beyond_its_dim_is_refused_at_bind(index, ok):
         model.bind({"x1": [1, 2]})
     assert info.value.code == "E-index-range" and info.value.span.line == 3
     assert "index 2 is outside dim `obs0` of size 2" in str(info.value)
+
+
+_ZI_PMF = {  # the zero-inflated pmfs by hand (scipy), independent of PyMC's Mixture
+    "ZeroInflatedPoisson(psi, 2)": lambda y, psi: (1 - psi) * (y == 0) + psi * stats.poisson.pmf(y, 2),
+    "ZeroInflatedBinomial(psi, 4, 0.3)": lambda y, psi: (1 - psi) * (y == 0) + psi * stats.binom.pmf(y, 4, 0.3),
+    "ZeroInflatedNegativeBinomial(psi, 2, 3)":  # PyMC's (mu, alpha): scipy's n = alpha, p = alpha / (mu + alpha)
+        lambda y, psi: (1 - psi) * (y == 0) + psi * stats.nbinom.pmf(y, 3, 3 / 5),
+}
+
+
+@pytest.mark.parametrize("left", ["y", "y[obs1, obs0]"])
+@pytest.mark.parametrize("dist", list(_ZI_PMF))
+def test_a_zero_inflated_psi_with_more_dims_than_the_other_parameters(left, dist):
+    """Found by the lowering fuzz run: `ZeroInflatedPoisson(fill(1, obs1, obs0), 0)` was PyTensor's
+    "Alloc static input type and target shape are incompatible" at build (PyMC's Mixture sized itself
+    from mu alone).  The log-likelihood of observed counts must match the pmf written out."""
+    import ppl
+
+    psi = np.array([[0.2, 0.5, 0.9], [0.7, 0.1, 0.4]])
+    y = np.array([[0, 1, 3], [0, 0, 2]])
+    text = f"dim obs1\ndim obs0\ndata psi: real[obs1, obs0]\ndata y: count[obs1, obs0]\n{left} ~ {dist}\n"
+    pm_model = ppl.compile(text, "fuzz.ppl").build({"psi": psi.tolist(), "y": y.tolist()})
+    expected = np.log(_ZI_PMF[dist](y, psi)).sum()
+    logp = pm_model.compile_logp(vars=[pm_model["y"]])(pm_model.initial_point())
+    assert float(logp) == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("text", ["p6 ~ ZeroInflatedPoisson(fill(1, obs1, obs0), 0)",
+                                  "let q = fill(0.5, obs1, obs0)\np6 ~ ZeroInflatedBinomial(q, 3, 0.5)",
+                                  "p6 ~ Censored(ZeroInflatedPoisson(fill(0.5, obs1, obs0), 1), lower=0, upper=5)"])
+def test_a_generated_zero_inflated_matrix_builds(text):
+    """The fuzz run's case itself (a generated quantity beside `mu`), and the wrapper path (`.dist`)."""
+    import ppl
+
+    model = ppl.compile(f"dim obs0 = 2\ndim obs1 = 2\nmu ~ Normal(0, 1)\n{text}\npotential mu\n", "fuzz.ppl")
+    assert build_case(model, 0) == "ok"
+    assert model.build({}, generated=True).named_vars["p6"].type.shape == (2, 2)
+
+
+@pytest.mark.parametrize("use", ["-v1[0:2]", "-v1", "exp(v1[1:])", "v1 > 0.5"])
+def test_fill_with_a_repeated_dim_is_refused(use):
+    """Found by the lowering fuzz run (seed 20261211): `fill(3, obs0, obs0)` had dims [obs0, obs0],
+    which elementwise alignment by name cannot tell apart (PyTensor's TypeError "Input dropped
+    dimension 1 must have length 1").  Like `real[obs0, obs0]` in a declaration: E-duplicate-dim."""
+    import ppl
+    from ppl.errors import PplError
+
+    with pytest.raises(PplError) as info:
+        ppl.compile(f"dim obs0 = 3\nlet v1 = fill(3, obs0, obs0)\npotential pot2 = {use}\n", "fuzz.ppl")
+    assert info.value.code == "E-duplicate-dim" and (info.value.span.line, info.value.span.col) == (2, 24)
+    assert "dim obs02 = obs0" in str(info.value)  # the hint: a square matrix needs a twin
+
+
+def test_fill_over_a_dim_and_its_twin_builds():
+    import ppl
+
+    model = ppl.compile("dim obs0 = 3\ndim obs1 = obs0\nlet v1 = fill(3.0, obs0, obs1)\n"
+                        "potential pot2 = -v1[0:2]\n", "fuzz.ppl")
+    assert build_case(model, 0) == "ok"
+    assert _logps("dim obs0 = 3\ndim obs1 = obs0\nlet v1 = fill(3.0, obs0, obs1)\n"
+                  "potential pot2 = -v1[0:2]\n")["pot2"] == pytest.approx(-3.0 * 2 * 3)
+
+
+@pytest.mark.parametrize("expr, expected", [("2 ^ -2", 0.25), ("[(2) ** -2]", 0.25), ("2 ^ 70", 2.0**70),
+                                            ("x ^ -1", 0.5), ("(-2) ^ 3", -8.0)])
+def test_an_integer_power_is_real(expr, expected):
+    """Found by the lowering fuzz run (seed 20261212): `potential pot2 = [(2) ** -2]` was NumPy's
+    "Integers to negative integer powers are not allowed" when evaluated; 2^70 wrapped around in int64."""
+    import ppl
+
+    pm_model = ppl.compile(f"data x: int\npotential pot2 = sum({expr})\n" if "[" in expr else
+                           f"data x: int\npotential pot2 = {expr}\n", "fuzz.ppl").build({"x": 2})
+    value = pm_model.compile_fn(pm_model.potentials[0], inputs=[], on_unused_input="ignore")({})
+    assert float(value) == pytest.approx(expected, rel=1e-12) and pm_model.potentials[0].dtype == "float64"
+
+
+def test_a_marginalized_variable_that_cannot_start_is_located():
+    """Found by the lowering fuzz run (seed 20261212): E-start named PyMC's potential `p3_marginal__`
+    and had no location.  Now the line of `p3`, by its own name."""
+    import ppl
+    from ppl.backend.numerics import start_diagnostic
+
+    model = ppl.compile("dim obs0 = 3\ndata x1: int[obs0]\nmu ~ Normal(0, 1)\n"
+                        "p3 ~ BetaBinomial(x1, x1, 2.5)\npotential p3\n", "fuzz.ppl")  # p3 in the density
+    diag = start_diagnostic(model.ir, model.build({"x1": [0, 1, 2]}))  # alpha = 0 at x1[0]: -inf
+    assert diag.code == "E-start" and diag.span.line == 4
+    assert diag.render().startswith("fuzz.ppl:4:1: error: the log density of `p3` (summed over its values)")
 
 
 def _run(case) -> None:
