@@ -17,7 +17,9 @@ import ppl
 from ppl.infer.freeze import freeze_data
 from tests.conftest import MODELS, model_paths
 
-NAMES = [p.stem for p in model_paths()]
+# in the default run: factor codes, reordered free variables, initial values (ordered), imputation
+FAST = {"radon_varying_intercept", "ar1", "old_faithful", "regression_missing"}
+NAMES = [pytest.param(p.stem, marks=() if p.stem in FAST else pytest.mark.slow) for p in model_paths()]
 
 
 def _tensor_shared(pm_model):
