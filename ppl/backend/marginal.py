@@ -123,7 +123,7 @@ def _categorical_prior(dist: ir.Dist, lm: LoweredMarginal, env: Env):
     expr = dict(dist.params)["p"]
     p = align(lower_expr(expr, env), expr.dims, _own_order(expr.dims, want))
     # normalized over the values on p's own dims, then broadcast: weights shared by every element
-    # of the latent are normalized once (3 values, not 1000 x 3), as pm.NormalMixture does
+    # of the latent are normalized once (3 values, not a (1, 3) broadcast row)
     log_p = safe_log(p / pt.sum(p, axis=-1, keepdims=True))
     return align(log_p, _own_order(expr.dims, want), want)
 
