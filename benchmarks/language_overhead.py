@@ -4,8 +4,9 @@ For every model in ``models/`` with a hand-written PyMC twin
 (``tests/reference_models.py``), on the same engine, the same seed and the
 same settings, ``pm.sample`` runs on (a) the PyMC model that ppl builds from
 the file, called the way ``ppl sample`` calls it
-(:func:`ppl.infer.mcmc.sample_kwargs`: for nutpie, a copy of the model with
-every data tensor frozen to a constant, the copy included in the timing) and
+(:func:`ppl.infer.mcmc.sample_kwargs`: for NUTS on nutpie or PyMC, a copy of the model with
+every data tensor frozen to a constant, the copy
+included in the timing) and
 (b) the hand-written one, called plainly.
 
 Like with like: both sides store the same variables (free parameters and the
@@ -113,7 +114,9 @@ def main(argv=None):
     ratios = [row[4] for row in out]
     body += (f"\n\nMedian ratio over all rows: {median(ratios):.3f} (goal >= 0.95). ESS/s = min bulk ESS over "
              f"free parameters / wall time of `pm.sample` (4 chains x 1000 draws after 1000 tuning, compile "
-             f"included; ppl's side is its own `pm.sample` call, data frozen to constants for nutpie, the log-likelihood it adds afterwards not timed); one untimed warm-up run per side, then the order alternates; median of {args.repeats} repeats with seeds 100.. shared by both sides. "
+             "included; ppl's side is its own `pm.sample` call, data frozen to constants, the log-likelihood "
+             "it adds afterwards not timed); one untimed warm-up run per side, then the order alternates; "
+             f"median of {args.repeats} repeats with seeds 100.. shared by both sides. "
              "`file->pm.Model` includes reading, parsing, checking, binding and lowering; the hand-written "
              "build is the PyMC code alone.")
     write_section("language_overhead", "Language overhead: compiled from the file vs hand-written PyMC", body)

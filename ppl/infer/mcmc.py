@@ -105,10 +105,11 @@ def _step(method: str, pm_model):
 def sample_kwargs(pm_model, config: MCMCConfig) -> dict:
     """The arguments of ppl's ``pm.sample`` call for ``config``, the model included.
 
-    For nutpie the model is :func:`~ppl.infer.freeze.freeze_data`'s copy with
-    every data tensor a constant: nutpie compiles each shared variable into its
-    Numba callback, which doubled compile time (most of a small model's wall
-    time) against the same model written with NumPy constants.  The outputs
+    For NUTS on nutpie or PyMC the model is :func:`~ppl.infer.freeze.freeze_data`'s
+    copy with every data tensor a constant: nutpie compiles each shared variable
+    into its Numba callback, which doubled compile time (most of a small model's
+    wall time) against the same model written with NumPy constants; PyMC's C
+    backend spares a shape check and a broadcast of the data per gradient.  The outputs
     (observed and constant data groups) are the same; so are the draws at a seed.
     """
     step = _step(config.method, pm_model) if config.method != "nuts" else None
@@ -122,7 +123,7 @@ def sample_kwargs(pm_model, config: MCMCConfig) -> dict:
         kwargs["step"] = step
     else:
         kwargs["nuts_sampler"] = config.engine
-        if config.engine == "nutpie":
+        if config.engine in ("nutpie", "pymc"):
             kwargs["model"] = freeze_data(pm_model)
         if config.engine == "numpyro":
             from .device import select_device
