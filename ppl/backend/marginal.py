@@ -145,8 +145,17 @@ def _categorical_prior(dist: ir.Dist, lm: LoweredMarginal, env: Env):
     if "logit_p" in dict(dist.params):
         logit = _aligned_param(dist, "logit_p", want, env)
         return logit - log_sum_exp(logit, axis=-1)[..., None]
-    p = _aligned_param(dist, "p", want, env)
-    return safe_log(p / pt.sum(p, axis=-1, keepdims=True))
+    expr = dict(dist.params)["p"]
+    p = align(lower_expr(expr, env), expr.dims, _own_order(expr.dims, want))
+    # normalized over the values on p's own dims, then broadcast: weights shared by every element
+    # of the latent are normalized once (3 values, not a (1, 3) broadcast row)
+    log_p = safe_log(p / pt.sum(p, axis=-1, keepdims=True))
+    return align(log_p, _own_order(expr.dims, want), want)
+
+
+def _own_order(have: tuple, want: tuple) -> tuple:
+    """The dims of ``have`` in the order of ``want`` (the value dim last)."""
+    return tuple(d for d in want if d in have)
 
 
 def _generic_prior(dist: ir.DistExpr, lm: LoweredMarginal, env: Env):
