@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["CELLS", "HERE", "JAX", "BUDGET", "COMPARED", "EXCLUDED", "MODEL_NAMES", "status", "supported"]
+__all__ = ["CELLS", "HERE", "JAX", "BUDGET", "COMPARED", "EXCLUDED", "MODEL_NAMES", "status", "supported", "excluded"]
 
 MODELS = Path(__file__).resolve().parent.parent.parent / "models"
 MODEL_NAMES = [p.stem for p in sorted(MODELS.glob("*.ppl"))]
@@ -36,16 +36,33 @@ COMPARED = {
 
 _VAE = ("about 10^4 parameters without an identified posterior (latent rotations, hidden-unit "
         "permutations); the model is fit by amortized VI (docs/vae.md), not compared by MCMC")
-_METROPOLIS_SLOW = ("random-walk Metropolis on {} unconstrained dimensions does not reach R-hat < 1.05 "
-                    "in the Metropolis budget; it runs, but is not supported")
+_SLOW = "{} does not reach R-hat < 1.05 in its budget ({}); it runs, but is not supported"
+_METROPOLIS = "random-walk Metropolis on {} unconstrained dimensions"
 
-# (model, cell) -> why the cell is not shown; cell "*" = every cell.
+# (model, cell) -> why the cell is not shown; cell "*" = every cell.  The PyMC cells excluded here
+# still run under -m slow as strict expected failures (tests/infer/test_engines.py): a reason that
+# stops being true fails the suite.  Measured R-hat with the seeds of test_engines.py in brackets.
 EXCLUDED: dict[tuple[str, str], str] = {
     ("vae_digits", "*"): _VAE,
-    ("ppca", "pymc-metropolis"): _METROPOLIS_SLOW.format("about 1000"),
-    ("bnn", "pymc-metropolis"): _METROPOLIS_SLOW.format("about 20 multimodal"),
-    ("radon_varying_intercept", "pymc-metropolis"): _METROPOLIS_SLOW.format("about 90"),
-    ("varying_slopes_lkj", "pymc-metropolis"): _METROPOLIS_SLOW.format("about 50"),
+    ("ppca", "pymc-metropolis"): _SLOW.format(_METROPOLIS.format("about 1000"), "not measured"),
+    ("bnn", "pymc-metropolis"): _SLOW.format(_METROPOLIS.format("about 20 multimodal"), "not measured"),
+    ("radon_varying_intercept", "pymc-metropolis"): _SLOW.format(_METROPOLIS.format("about 90"),
+                                                                 "not measured"),
+    ("varying_slopes_lkj", "pymc-metropolis"): _SLOW.format(_METROPOLIS.format("about 250"), "not measured"),
+    ("eight_schools_centered", "pymc-metropolis"): _SLOW.format("random-walk Metropolis in the funnel",
+                                                                "R-hat 1.10 for mu"),
+    ("eight_schools_centered", "pymc-hmc"): _SLOW.format("HMC with a fixed path length in the funnel",
+                                                         "R-hat 1.055 for tau"),
+    ("old_faithful", "pymc-metropolis"): _SLOW.format(_METROPOLIS.format("5 correlated (mixture)"),
+                                                      "R-hat 1.10 for mu[1]"),
+    ("three_gaussians", "pymc-metropolis"): _SLOW.format(_METROPOLIS.format("4 correlated (mixture)"),
+                                                         "R-hat 1.19 for mu[1]"),
+    ("bnn", "pymc-hmc"): _SLOW.format("HMC with a fixed path length between the network's modes",
+                                      "R-hat 1.051 for b2"),
+    ("ppca", "pymc-hmc"): _SLOW.format("HMC with a fixed path length on about 1000 dimensions",
+                                       "R-hat 1.26 for mu[4]"),
+    ("varying_slopes_lkj", "pymc-hmc"): _SLOW.format("HMC with a fixed path length on about 250 dimensions",
+                                                     "R-hat 1.08 for mu_b[0]"),
 }
 
 
@@ -57,3 +74,8 @@ def status(model: str, cell: str) -> str | None:
 def supported(cells=CELLS) -> list[tuple[str, str]]:
     """Every supported ``(model, cell)`` among ``cells``."""
     return [(m, c) for m in MODEL_NAMES for c in cells if status(m, c) is None]
+
+
+def excluded(cells=CELLS) -> list[tuple[str, str, str]]:
+    """Every ``(model, cell, reason)`` among ``cells`` excluded for that cell alone (not ``"*"``)."""
+    return [(m, c, EXCLUDED[(m, c)]) for m in MODEL_NAMES for c in cells if (m, c) in EXCLUDED]
