@@ -12,7 +12,8 @@ after Vehtari et al. 2021), two-sided, with a Bonferroni correction over the
 components at family-wise level ``ALPHA``: the test fails when any
 ``z > Phi^-1(1 - ALPHA / (2 K))``.  Both sides are seeded.  A few models run
 by default (``zip_latent`` is the one where NumPyro through ``pm.sample``
-found a wrong posterior); every model runs under ``-m slow``.
+found a wrong posterior); under ``-m slow`` every model the support matrix
+(``tests/infer/engine_support.py``) lists for the JAX engines runs.
 
 Reference: A. Vehtari, A. Gelman, D. Simpson, B. Carpenter and P.-C. Bürkner
 (2021), "Rank-normalization, folding, and localization: an improved R-hat",
@@ -27,16 +28,17 @@ from scipy import stats
 
 import ppl
 from tests.conftest import MODELS
+from tests.infer.engine_support import COMPARED, supported
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 
 ALPHA = 1e-3
 ENGINES = ("numpyro", "blackjax")
 DEFAULT = ("zip_latent", "logistic_regression")
-ALL = [p.stem for p in sorted(MODELS.glob("*.ppl"))]
-# Parameters identified only up to symmetry (the network's hidden units flip sign and permute between
-# chains): compare the ones every mode shares.
-COMPARED = {"bnn": ["b2", "sigma"]}
+# The cells of the support matrix (tests/infer/engine_support.py) this file shows: every model a JAX
+# engine supports, with the parameters identified up to symmetry compared as listed there (COMPARED).
+JAX_CELLS = [(name, cell.split("-")[0]) for name, cell in supported(("numpyro-nuts", "blackjax-nuts"))
+             if name not in DEFAULT]
 SETTINGS = dict(draws=600, tune=500, chains=2, progressbar=False)
 
 
@@ -122,7 +124,6 @@ def test_jax_posterior_matches_c_backend(name, engine, tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("name", [n for n in ALL if n not in DEFAULT])
+@pytest.mark.parametrize("name,engine", JAX_CELLS, ids=[f"{n}-{e}" for n, e in JAX_CELLS])
 def test_jax_posterior_matches_c_backend_all_models(name, engine, tmp_path, monkeypatch):
     _check(name, engine, tmp_path, monkeypatch)
