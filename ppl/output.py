@@ -5,9 +5,11 @@ An interrupted or failed run leaves any earlier file at the path intact.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -35,7 +37,8 @@ def write_result(result, path: str) -> None:
     try:
         target = tmp / p.name
         if p.suffix == ".nc":
-            result.to_netcdf(target, engine="h5netcdf")
+            with _no_dask_probe(result):
+                result.to_netcdf(target, engine="h5netcdf")
             _fsync(target)
             os.replace(target, p)
         else:
@@ -43,6 +46,39 @@ def write_result(result, path: str) -> None:
             _replace_dir(target, p)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _no_dask_probe(result):
+    """Skip xarray's question to dask about the active scheduler when no array is a dask array.
+
+    Before every NetCDF write xarray asks dask which scheduler is active
+    (``get_dask_scheduler``), which imports ``distributed`` (about 0.3 s, most of
+    the time it takes to write a small result) whenever it is installed.  The
+    answer only matters for dask-chunked arrays (whether to close the file
+    between writes, which lock to share with dask workers).  Without chunked
+    arrays and without ``distributed`` loaded (so no dask client is running),
+    the answer is ``"threaded"``, given here without the import; otherwise
+    xarray asks dask as usual.
+    """
+    chunked = any(v.chunks is not None for node in result.subtree for v in node.variables.values())
+    if chunked or "distributed" in sys.modules:
+        yield
+        return
+    from xarray.backends import locks, writers
+
+    saved = [(m, m.get_dask_scheduler) for m in (locks, writers) if hasattr(m, "get_dask_scheduler")]
+    try:
+        for module, _ in saved:
+            module.get_dask_scheduler = _threaded
+        yield
+    finally:
+        for module, fn in saved:
+            module.get_dask_scheduler = fn
+
+
+def _threaded(get=None, collection=None) -> str:
+    return "threaded"
 
 
 def _fsync(path: Path) -> None:

@@ -70,3 +70,26 @@ def test_a_failing_write_leaves_the_earlier_result_intact(tmp_path, suffix, monk
         write_result(changed, str(path))
     _assert_same(tree, path)  # the earlier result, unchanged
     assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]  # no temporary files left
+
+
+def test_netcdf_write_does_not_load_distributed(tmp_path):
+    """Writing numpy-backed results skips xarray's dask-scheduler probe (which imports ``distributed``)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np, xarray as xr; from ppl.output import write_result; "
+            "t = xr.DataTree.from_dict({'posterior': xr.Dataset({'mu': (('chain', 'draw'), np.ones((2, 5)))})}); "
+            f"write_result(t, {str(tmp_path / 'a.nc')!r}); print('distributed' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    assert float(xr.open_datatree(tmp_path / "a.nc")["posterior"]["mu"].sum()) == 10.0
+
+
+def test_netcdf_write_of_dask_chunks(tmp_path):
+    """Chunked (dask) arrays still go through xarray's own scheduler probe, and are written in full."""
+    pytest.importorskip("dask")
+    tree = _result()
+    chunked = xr.DataTree.from_dict({"posterior": tree["posterior"].to_dataset().chunk({"draw": 7})})
+    write_result(chunked, str(tmp_path / "c.nc"))
+    back = xr.open_datatree(tmp_path / "c.nc")
+    xr.testing.assert_allclose(back["posterior"].to_dataset(), tree["posterior"].to_dataset().drop_attrs())

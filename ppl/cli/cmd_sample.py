@@ -6,6 +6,7 @@ import sys
 
 from ..errors import Diagnostic, Interrupted, PplError
 from .common import add_data_argument, load_model
+from .deferred_dask import defer_dask_import
 
 __all__ = ["HELP", "add_arguments", "run"]
 
@@ -43,6 +44,7 @@ def run(args) -> int:
         raise PplError(Diagnostic("E-option", f"--partial {args.partial} is the --out file",
                                   hint="give the partial draws a file of their own"))
     model = load_model(args.model, marginalize=not args.no_marginalize)
+    defer_dask_import()
     try:
         result = model.sample(args.data, engine=args.engine, method=args.method, draws=args.draws, tune=args.tune,
                               chains=args.chains, seed=args.seed, progressbar=not args.quiet,

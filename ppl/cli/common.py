@@ -15,3 +15,4 @@ def load_model(path: str, marginalize: bool = True):
 def add_data_argument(parser) -> None:
     parser.add_argument("--data", action="append",
                         help="data file(s) (JSON, CSV, NPZ); default: MODEL.json beside the model")
+

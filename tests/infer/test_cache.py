@@ -115,3 +115,35 @@ def test_same_seed_same_draws_across_processes(cache_dir, tmp_path):
 
     a, b = (xr.open_dataset(o) for o in outs)
     np.testing.assert_array_equal(a["theta"].values, b["theta"].values)
+
+
+HEAVY = ("pymc", "pytensor", "arviz_stats", "scipy.stats", "dask", "distributed", "numba", "nutpie")
+
+
+def test_warm_cli_run_imports_no_pymc_pytensor_arviz_stats_or_dask(cache_dir, tmp_path):
+    """A cache hit of `ppl sample --engine blackjax` needs JAX, NumPy and xarray only (structural, not timed).
+
+    The first run compiles (and so imports PyMC and PyTensor); the second, a fresh
+    process, reads the cached program, prints the summary and writes the result.
+    """
+    run = ("import runpy, sys; sys.argv = ['ppl'] + sys.argv[1:]\n"
+           "try:\n    runpy.run_module('ppl.cli', run_name='__main__')\n"
+           "except SystemExit as e:\n    code = e.code\n"
+           f"print('LOADED', sorted(m for m in {HEAVY!r} if m in sys.modules))\nsys.exit(code)")
+    args = ["sample", str(MODEL), "--engine", "blackjax", "--draws", "50", "--tune", "50", "--chains", "2",
+            "--seed", "3", "--quiet"]
+    first = subprocess.run([sys.executable, "-c", run, *args], cwd=ROOT, capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    out = tmp_path / "warm.nc"
+    warm = subprocess.run([sys.executable, "-c", run, *args, "--out", str(out)], cwd=ROOT, capture_output=True,
+                          text=True)
+    assert warm.returncode == 0, warm.stderr
+    assert "LOADED ['pymc', 'pytensor'" in first.stdout  # the cold run did build the model with PyMC
+    assert "LOADED []" in warm.stdout, warm.stdout[-500:]
+    import xarray as xr
+
+    tree = xr.open_datatree(out)
+    assert tree.attrs["ppl_program_cache"] == "hit"
+    assert {"ppl_model_sha256", "ppl_data_sha256", "ppl_options", "pymc_version", "pytensor_version",
+            "ppl_engine_version", "ppl_seed"} <= set(tree.attrs)
+    assert "mu" in warm.stdout and "ess_bulk" in warm.stdout  # the summary table was printed
