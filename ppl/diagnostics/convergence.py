@@ -3,8 +3,7 @@
 ``convergence(result) -> ConvergenceReport`` works on any DataTree with a
 ``posterior`` group (``chain``, ``draw`` dims); the sampler checks also need
 a ``sample_stats`` group, whose names differ between engines (see
-:mod:`.sampler_stats`).  The statistics are arviz_stats' computations, in NumPy
-(:mod:`.mcmc_stats`, checked against ``arviz_stats``):
+:mod:`.sampler_stats`).  The statistics come from ``arviz_stats``:
 rank-normalized split R-hat (the maximum of the bulk and folded versions)
 and bulk / tail ESS (Vehtari et al. 2021), MCSE of the mean and sd, E-BFMI
 (Betancourt 2016).
@@ -72,9 +71,10 @@ def _as_chains(values: np.ndarray) -> np.ndarray:
     return values[:, : 2 * half].reshape(2, half, *values.shape[2:])
 
 
-def _stat(fn, values: np.ndarray, *args) -> np.ndarray:
-    """``fn`` of :mod:`.mcmc_stats` over ``(chain, draw, k)`` -> ``(k,)``."""
-    return np.asarray(fn(np.moveaxis(values, -1, 0), *args), dtype=float).reshape(-1)
+def _stat(fn, values: np.ndarray, **kwargs) -> np.ndarray:
+    """``fn`` of an arviz_stats array function over ``(chain, draw, k)`` -> ``(k,)``."""
+    moved = np.moveaxis(values, -1, 0)  # (k, chain, draw)
+    return np.asarray(fn(moved, chain_axis=-2, draw_axis=-1, **kwargs), dtype=float).reshape(-1)
 
 
 def _variable_rows(name: str, da) -> tuple[list[ParameterSummary], list[str]]:
@@ -93,14 +93,14 @@ def _variable_rows(name: str, da) -> tuple[list[ParameterSummary], list[str]]:
 
 def _stats(values: np.ndarray) -> dict[str, np.ndarray]:
     """R-hat, bulk and tail ESS (5% and 95% quantiles, Vehtari et al. 2021), MCSE of mean and sd."""
-    from . import mcmc_stats as ms
+    import arviz_stats as azs
 
     return {
-        "rhat": _stat(ms.rhat, values),
-        "ess_bulk": _stat(ms.ess_bulk, values),
-        "ess_tail": _stat(ms.ess_tail, values, 0.05),
-        "mcse_mean": _stat(ms.mcse_mean, values),
-        "mcse_sd": _stat(ms.mcse_sd, values),
+        "rhat": _stat(azs.rhat, values, method="rank"),
+        "ess_bulk": _stat(azs.ess, values, method="bulk"),
+        "ess_tail": _stat(azs.ess, values, method="tail", prob=0.05),
+        "mcse_mean": _stat(azs.mcse, values, method="mean"),
+        "mcse_sd": _stat(azs.mcse, values, method="sd"),
     }
 
 

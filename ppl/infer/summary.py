@@ -8,119 +8,17 @@ from __future__ import annotations
 
 import json
 
-__all__ = ["summary_table", "format_table", "format_summary", "format_membership", "summed_out_latents", "warnings_for",
+__all__ = ["summary_table", "format_summary", "format_membership", "summed_out_latents", "warnings_for",
            "MEMBERSHIP_ROWS"]
 
 MEMBERSHIP_ROWS = 10  # rows of membership probabilities printed per summed-out latent
 
 
-STATS = ("mean", "sd", "hdi94_lb", "hdi94_ub", "ess_bulk", "ess_tail", "r_hat", "mcse_mean", "mcse_sd")
-CI_PROB = 0.94
-
-
 def summary_table(result, var_names=None):
-    """mean, sd, 94% HDI, ESS bulk/tail, R-hat and MCSE per scalar (a pandas DataFrame of raw numbers).
+    """mean, sd, HDI, ESS bulk/tail and R-hat per scalar (a pandas DataFrame)."""
+    from arviz_stats import summary
 
-    The rows, labels and numbers of ``arviz_stats.summary(result, ci_kind="hdi",
-    ci_prob=0.94)``, computed by :mod:`ppl.diagnostics.mcmc_stats` (NumPy)
-    without importing ``arviz_stats`` (over a second of every ``ppl sample``).
-    """
-    from arviz_base import dataset_to_dataframe, extract, rcParams
-
-    dataset = extract(result, var_names=var_names, group="posterior", sample_dims=["chain", "draw"],
-                      combined=False, keep_dataset=True)
-    # arviz_stats.summary computes the tail ESS at its default ``prob``, rcParams["stats.ci_prob"]
-    # (0.89: the 11% and 89% quantiles), not at the HDI's 0.94
-    return dataset_to_dataframe(_stats_dataset(dataset, rcParams["stats.ci_prob"]), sample_dims=["summary"]).T
-
-
-def _stats_dataset(dataset, tail_prob: float):
-    import numpy as np
-    import xarray as xr
-
-    from ..diagnostics import mcmc_stats as ms
-
-    out = {}
-    for name, da in dataset.data_vars.items():
-        rest = [d for d in da.dims if d not in ("chain", "draw")]
-        x = np.asarray(da.transpose(*rest, "chain", "draw").values)
-        ci = ms.hdi(x, CI_PROB)
-        n = x.shape[-2] * x.shape[-1]
-        sd = np.std(x, axis=(-2, -1), ddof=1) if n >= 2 else np.full(x.shape[:-2], np.nan)
-        values = [np.mean(x, axis=(-2, -1)), sd, ci[..., 0], ci[..., 1], ms.ess_bulk(x), ms.ess_tail(x, tail_prob),
-                  ms.rhat(x), ms.mcse_mean(x), ms.mcse_sd(x)]
-        coords = {d: da.coords[d] for d in rest if d in da.coords}
-        out[name] = xr.DataArray(np.stack([np.asarray(v, dtype=float) for v in values]), dims=("summary", *rest),
-                                 coords={"summary": list(STATS), **coords})
-    return xr.Dataset(out)
-
-
-def format_table(table, round_to: str = "2g") -> str:
-    """The table as text, with arviz_stats' "auto" rounding (ESS floored, R-hat to 2 decimals, each
-    statistic to the decimals its MCSE supports, the rest to 2 significant digits)."""
-    display = table.astype(object)
-    for col, cells in _fmt_map(table, round_to).items():
-        for idx, text in cells.items():
-            display.loc[idx, col] = text
-    return display.to_string()
-
-
-def _round_num(value, precision: str):
-    import numpy as np
-
-    if not np.isfinite(value):
-        return value
-    digits = int(precision[:-1])
-    if value == 0:
-        return 0
-    return round(value, digits - int(np.floor(np.log10(abs(value)))) - 1)
-
-
-def _decimals_from_se(se: float) -> int:
-    import numpy as np
-
-    two_se = 2 * se
-    return -int(np.floor(np.log10(np.abs(two_se))) if two_se != 0 else 0)
-
-
-def _fmt_map(table, round_to: str) -> dict:
-    """arviz_stats.summary's ``_build_fmt_map`` (rules 1-5), for the columns of :data:`STATS`."""
-    import numpy as np
-
-    def bad(v):
-        return v != v or not np.isfinite(v)
-
-    fmt = {col: {} for col in table.columns}
-    done, scientific = set(), set()
-    for col in [c for c in table.columns if c.startswith("ess_")]:
-        fmt[col] = {i: str(v) if bad(v) else str(int(np.floor(v))) for i, v in table[col].items()}
-        done.add(col)
-    if "r_hat" in table.columns:
-        fmt["r_hat"] = {i: str(v) if bad(v) else f"{v:.2f}" for i, v in table["r_hat"].items()}
-        done.add("r_hat")
-    for se_col in [c for c in table.columns if c.startswith("mcse_") and c[5:] in table.columns]:
-        stat_col = se_col[5:]
-        for idx in table.index:
-            se, stat = table.loc[idx, se_col], table.loc[idx, stat_col]
-            fmt[se_col][idx] = str(se) if bad(se) else f"{_round_num(se, round_to):g}"
-            if bad(stat):
-                fmt[stat_col][idx] = str(stat)
-            elif bad(se):
-                fmt[stat_col][idx] = f"{_round_num(stat, round_to):g}"
-            elif _decimals_from_se(se) < 0:
-                scientific.add((idx, stat_col))
-            else:
-                fmt[stat_col][idx] = f"{round(stat, _decimals_from_se(se)):g}"
-        done |= {se_col, stat_col}
-    for col in table.columns:
-        if table[col].dtype.kind != "f":
-            continue
-        for idx, v in table[col].items():
-            if (idx, col) in scientific:
-                fmt[col][idx] = str(v) if bad(v) else f"{v:.2e}"
-            elif col not in done:
-                fmt[col][idx] = str(v) if bad(v) else f"{_round_num(v, round_to):g}"
-    return fmt
+    return summary(result, var_names=var_names, ci_kind="hdi", ci_prob=0.94)
 
 
 def summed_out_latents(result) -> list[str]:
@@ -142,7 +40,7 @@ def format_summary(result) -> str:
 
     table = summary_table(result, var_names=_parameter_names(result))
     with pd.option_context("display.max_rows", 200, "display.width", 120):
-        parts = [format_table(table)]
+        parts = [table.to_string()]
         parts += [format_membership(result, z) for z in summed_out_latents(result)]
     return "\n\n".join(parts)
 
