@@ -218,6 +218,9 @@ def test_no_marginalize_samples_latents_with_pymc_discrete_steps(tmp_path):
     tree = xr.open_datatree(tmp_path / "fit.nc", engine="h5netcdf")
     assert "z" in tree["posterior"] and "z_probs" not in tree["posterior"]
     assert tree["posterior"]["z"].dtype.kind == "i"
+    # provenance names the sampler that ran, not the default engine asked for
+    assert tree.attrs["ppl_engine"] == "pymc" and tree.attrs["ppl_engine_requested"] == "nutpie"
+    assert "compound step" in proc.stdout + proc.stderr
 
 
 def test_show_reports_the_decision():

@@ -136,8 +136,20 @@ def sample(model, bound: BoundData, config: MCMCConfig):
         raise _partial(result, model, bound, config, warnings,
                        "interrupted (SIGINT) after sampling: no generated quantities or summed-out latents")
     result.attrs.update(provenance(model, bound, config.as_dict()))
+    ran = _engine_that_ran(config, lowered)
+    if ran != config.engine:
+        result.attrs.update(_engine_version(ran), ppl_engine_requested=config.engine)
+        warnings.append(f"warning: the `{config.engine}` engine cannot sample discrete parameters; PyMC's "
+                        "compound step (NUTS + discrete steps) ran instead (recorded as ppl_engine)")
     result.attrs["ppl_warnings"] = json.dumps(warnings)
     return result
+
+
+def _engine_that_ran(config: MCMCConfig, lowered) -> str:
+    """``pm.sample`` runs PyMC's own compound step whenever a parameter is discrete, whatever engine was asked."""
+    if lowered is not None and config.engine != "pymc" and _has_discrete(lowered.pm_model):
+        return "pymc"
+    return config.engine
 
 
 def _partial(result, model, bound, config, warnings, reason="interrupted (SIGINT) while sampling") -> Interrupted:
