@@ -47,9 +47,23 @@ def _thread_defaults() -> None:
         os.environ.setdefault(var, "1")
 
 
+def _quiet_interrupts_in_callbacks() -> None:
+    """Ctrl-C landing inside a C callback (Numba's LLVM object cache while nutpie compiles) cannot
+    propagate there; Python would print it as an ignored exception with a traceback. ppl has
+    recorded the signal already (:func:`ppl.infer.interrupt.catch_interrupt`) and exits with 130."""
+    previous = sys.unraisablehook
+
+    def hook(unraisable):
+        if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+            previous(unraisable)
+
+    sys.unraisablehook = hook
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code."""
     _thread_defaults()
+    _quiet_interrupts_in_callbacks()
     args = _parser().parse_args(argv)
     try:
         return _module(args.command).run(args)
