@@ -80,17 +80,21 @@ def _as_inputs(shared):
 
 
 def jaxify(inputs, outputs):
-    """PyMC's ``get_jaxified_graph``, with log-sum-exp kept as one fenced op (see :mod:`.jax_lse`)."""
+    """PyMC's ``get_jaxified_graph``, with log-sum-exp kept as one fenced op (see :mod:`.jax_lse`)
+    and the Bernoulli-logit likelihood with one softplus per row (:mod:`.jax_logit`)."""
     from pymc.sampling.jax import _replace_shared_variables
     from pytensor.compile import mode
     from pytensor.graph.fg import FunctionGraph
     from pytensor.link.jax.dispatch import jax_funcify
 
+    from .jax_logit import simplify_binary_logit, stable_softplus
     from .jax_lse import fence_logsumexp
 
     fgraph = FunctionGraph(inputs=inputs, outputs=_replace_shared_variables(outputs), clone=True)
     fence_logsumexp(fgraph)
     mode.JAX.optimizer.rewrite(fgraph)
+    simplify_binary_logit(fgraph)  # one softplus per row for Bernoulli(logit_p) (see .jax_logit)
+    stable_softplus(fgraph)  # no NaN gradient for |x| > 710 (see .jax_logit)
     return jax_funcify(fgraph)
 
 
