@@ -247,7 +247,10 @@ def test_parameters_recovered_on_simulated_data(name):
     from ppl.infer.summary import summary_table
 
     truth = json.loads((MODELS / f"{name}.truth.json").read_text())
-    result = ppl.load(MODELS / f"{name}.ppl").sample(draws=2000, tune=1000, chains=4, seed=21, progressbar=False)
+    # three close Gaussians mix slowly (min bulk ESS ~550 per 4 x 1000 draws): nutpie's R-hat of w and mu
+    # was 1.002-1.012 over seeds 1, 2, 21 at 4 x 1000 and 1.013 at 4 x 2000 (seed 21); 4 x 4000 passes 1.01
+    draws = 4000 if name == "three_gaussians" else 2000
+    result = ppl.load(MODELS / f"{name}.ppl").sample(draws=draws, tune=1000, chains=4, seed=21, progressbar=False)
     _within(result["posterior"], truth)
     table = summary_table(result, var_names=list(truth))
     assert table["r_hat"].max() < 1.01
