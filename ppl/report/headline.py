@@ -24,7 +24,8 @@ from .model import TRUST, CalibrationSection, Headline, RunSection, RunVerdict, 
 __all__ = ["REPARAMETERIZE", "MORE_DRAWS", "TARGET_ACCEPT", "TREEDEPTH", "FULL_RANK", "NUTS_NOT_VI",
            "PSIS_CORRECTED", "NOT_RUN", "MIN_CALIBRATION_REPS", "RULES", "method_family", "run_verdict", "headline"]
 
-REPARAMETERIZE = "reparameterize the model (e.g. non-centred hierarchical effects)"
+REPARAMETERIZE = ("reparameterize the model (e.g. non-centred hierarchical effects; for a mixture, ordered or "
+                  "better-separated components through the prior)")
 MORE_DRAWS = "run longer chains (more tuning and more draws) until R-hat and ESS pass"
 TARGET_ACCEPT = "raise target_accept (e.g. 0.95) for smaller steps"
 TREEDEPTH = "raise the maximum tree depth, or reparameterize"
@@ -78,7 +79,7 @@ def run_verdict(name: str, method: str, checks: tuple[Check, ...]) -> RunVerdict
     family = method_family(method)
     advice = _unique(a for c in bad for a in _actions(c, family))
     if not checks:
-        return RunVerdict(name, Verdict.WARN, TRUST[Verdict.WARN], ("no checks could be made",), ())
+        return RunVerdict(name, Verdict.WARN, TRUST[Verdict.WARN], ("no checks were run (none applied, or the study turned them off)",), ())
     return RunVerdict(name, verdict, TRUST[verdict], reasons, advice)
 
 

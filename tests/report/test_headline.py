@@ -37,7 +37,7 @@ def test_mcmc_actions_in_order_worst_first():
 def test_all_pass_is_trust_and_no_checks_is_not():
     assert H.run_verdict("r", "nuts", (check("rhat", Verdict.PASS),)).trust == "trust"
     none = H.run_verdict("r", "nuts", ())
-    assert none.verdict is Verdict.WARN and none.reasons == ("no checks could be made",)
+    assert none.verdict is Verdict.WARN and none.reasons == ("no checks were run (none applied, or the study turned them off)",)
 
 
 def _calibration(completed: int, verdict: Verdict) -> CalibrationSection:
