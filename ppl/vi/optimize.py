@@ -27,7 +27,7 @@ import numpy as np
 
 from .convergence import CONVERGED, DIVERGED, RUNNING, accumulate, end_window, init_monitor
 
-__all__ = ["chunk_windows", "init_state", "make_chunk", "minibatch", "shuffle_rows"]
+__all__ = ["chunk_windows", "init_state", "make_chunk", "minibatch", "run_chunks", "shuffle_rows", "step_limit"]
 
 
 def _optimizer():
@@ -214,3 +214,37 @@ def chunk_windows(window: Callable, config, on_trace: Callable | None = None) ->
         return state, elbos.reshape(-1), records
 
     return chunk
+
+
+def step_limit(steps: int | None, config) -> int:
+    """``steps`` (default: the configured limit) rounded up to whole windows."""
+    import math
+
+    return math.ceil((steps or config.steps) / config.window) * config.window
+
+
+def _last_window(record) -> dict:
+    """The last window that ran in a call's records."""
+    ran = np.flatnonzero(np.asarray(record["ran"]))
+    i = ran[-1] if ran.size else 0
+    return {k: np.asarray(v)[i] for k, v in record.items()}
+
+
+def run_chunks(chunk, state, data, limit: int, progress: Callable | None = None) -> tuple:
+    """Call the compiled ``chunk`` until the fit stops or reaches ``limit`` steps.
+
+    Returns the final state and the per-call ELBOs and window records;
+    ``progress(steps_done, limit, last_window_record, finished)`` after each call.
+    """
+    import jax
+
+    elbos, records = [], []
+    while True:
+        state, elbo, record = jax.device_get(chunk(state, data, limit))
+        elbos.append(elbo)
+        records.append(record)
+        done = int(state["status"]) != RUNNING or int(state["step"]) >= limit
+        if progress is not None:
+            progress(int(state["step"]), limit, _last_window(record), done)
+        if done:
+            return state, elbos, records

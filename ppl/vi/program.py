@@ -14,7 +14,6 @@ call it many times.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -24,7 +23,7 @@ from ..errors import PplError
 from . import messages as msg
 from .convergence import DIVERGED, RUNNING, STOP_REASONS
 from .families import FAMILIES
-from .optimize import init_state, make_chunk, shuffle_rows
+from .optimize import init_state, make_chunk, run_chunks, shuffle_rows, step_limit
 
 __all__ = ["VIProgram", "VIFit", "Draws", "data_inputs"]
 
@@ -123,8 +122,7 @@ class VIProgram:
 
     def _limit(self, steps: int | None) -> int:
         """The step limit: ``steps`` rounded up to whole windows."""
-        window = self.config.window
-        return math.ceil((steps or self.config.steps) / window) * window
+        return step_limit(steps, self.config)
 
     def fit(self, data=None, seed=None, *, key=None, steps: int | None = None,
             progress: Callable | None = None) -> VIFit:
@@ -137,17 +135,8 @@ class VIProgram:
 
         key = _key(seed) if key is None else key
         data = self._prepared(self.data if data is None else data, key)
-        state = self._init(key)
-        limit, elbos, records = self._limit(steps), [], []
-        while True:
-            state, elbo, record = jax.device_get(self._chunk(state, data, limit))
-            elbos.append(elbo)
-            records.append(record)
-            done = int(state["status"]) != RUNNING or int(state["step"]) >= limit
-            if progress is not None:
-                progress(int(state["step"]), limit, _last(record), done)
-            if done:
-                return _to_fit(self.config.method, state, elbos, records)
+        state, elbos, records = run_chunks(self._chunk, self._init(key), data, self._limit(steps), progress)
+        return _to_fit(self.config.method, state, elbos, records)
 
     def fit_many(self, data_stack, seeds, *, steps: int | None = None) -> list[VIFit]:
         """Fit a stack of data sets at once (``jax.vmap``): each input has a
@@ -211,13 +200,6 @@ def _index(tree, i):
     import jax
 
     return jax.tree.map(lambda x: x[i], tree)
-
-
-def _last(record) -> dict:
-    """The last window that ran in a call's records."""
-    ran = np.flatnonzero(np.asarray(record["ran"]))
-    i = ran[-1] if ran.size else 0
-    return {k: np.asarray(v)[i] for k, v in record.items()}
 
 
 def fit_record(state, elbos, records) -> dict:

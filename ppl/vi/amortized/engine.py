@@ -9,17 +9,15 @@ splits its log density per row (:mod:`.terms`), lays out q
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
 from ... import driver
-from ..convergence import RUNNING
 from ..minibatch import batch_bound
 from ..objective import Batch
-from ..optimize import shuffle_rows
+from ..optimize import run_chunks, shuffle_rows, step_limit
 from ..program import VIFit, fit_record
 from .encoder import encoder_rows, standardizer
 from .guide import make_guide
@@ -78,21 +76,9 @@ class Engine:
             self.compile_loop()
         seed = int(np.asarray(jax.random.key_data(key)).ravel()[-1])
         data = tuple(jax.numpy.asarray(x) for x in shuffle_rows(self.batch, self.data, seed))
-        state = self._init(key)
-        window = self.config.window
-        limit = math.ceil((steps or self.config.steps) / window) * window
-        elbos, records = [], []
-        while True:
-            state, elbo, record = jax.device_get(self._chunk(state, data, limit))
-            elbos.append(elbo)
-            records.append(record)
-            done = int(state["status"]) != RUNNING or int(state["step"]) >= limit
-            if progress is not None:
-                ran = np.flatnonzero(np.asarray(record["ran"]))
-                last = {k: np.asarray(v)[ran[-1] if ran.size else 0] for k, v in record.items()}
-                progress(int(state["step"]), limit, last, done)
-            if done:
-                return _to_fit(state, elbos, records)
+        limit = step_limit(steps, self.config)
+        state, elbos, records = run_chunks(self._chunk, self._init(key), data, limit, progress)
+        return _to_fit(state, elbos, records)
 
 
 def _to_fit(state, elbos, records) -> VIFit:
