@@ -67,16 +67,22 @@ def _interrupt(engine: str, tmp_path):
     out.write_text("earlier result")
     proc = _ppl("sample", EIGHT, "--engine", engine, "--draws", 10**6, "--tune", 200, "--chains", 2, "--seed", 1,
                 "--out", out, start_new_session=True)
+    seen, stdout, stderr = _ctrl_c(proc, wait=2)  # well inside the million draws
+    return proc.returncode, seen + stderr, stdout, out, _group_gone(proc.pid)
+
+
+def _ctrl_c(proc, wait: float) -> tuple[str, str, str]:
+    """SIGINT to the process group ``wait`` s after sampling starts; (output seen before, stdout, stderr)."""
     try:
         seen = _wait_for(proc, ("NUTS", "sampling"), timeout=300)
-        time.sleep(2)  # well inside the million draws
+        time.sleep(wait)
         os.killpg(proc.pid, signal.SIGINT)
         stdout, stderr = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
     time.sleep(1)
-    return proc.returncode, seen + stderr, stdout, out, _group_gone(proc.pid)
+    return seen, stdout, stderr
 
 
 # a model slow enough per draw (50,000 observations) that a run is surely inside its draws after tuning,
@@ -98,15 +104,7 @@ def _interrupt_partial(engine: str, tmp_path, wait: float):
     out.write_text("earlier result")
     proc = _ppl("sample", model, "--data", data, "--engine", engine, "--draws", 10**6, "--tune", 50, "--chains", 2,
                 "--seed", 3, "--out", out, "--partial", part, start_new_session=True)
-    try:
-        seen = _wait_for(proc, ("NUTS", "sampling"), timeout=300)
-        time.sleep(wait)
-        os.killpg(proc.pid, signal.SIGINT)
-        stdout, stderr = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-    time.sleep(1)
+    seen, _, stderr = _ctrl_c(proc, wait)
     return proc.returncode, seen + stderr, out, part, _group_gone(proc.pid)
 
 
